@@ -1,0 +1,62 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// kgate: a kernel patch CI harness. One module per concern (see DESIGN.md);
+// each C library sits behind exactly one Swift module.
+let package = Package(
+    name: "kgate",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "kgate", targets: ["kgate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // C libraries (pkg-config), each wrapped by one module.
+        .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // Typed wrappers for curl's variadic setopt/getinfo.
+        .target(name: "CCurlShim", dependencies: ["CCurl"]),
+
+        .target(name: "KGateCore", dependencies: ["CCrypto"]),
+        .target(name: "HTTPClient", dependencies: ["KGateCore", "CCurl", "CCurlShim", "CZlib"]),
+        .target(name: "KernelTree", dependencies: ["KGateCore", "CLibGit2"]),
+        .target(name: "PatchSeries", dependencies: ["KGateCore", "HTTPClient"]),
+        .target(name: "KernelBuild", dependencies: ["KGateCore"]),
+        .target(name: "GuestImage", dependencies: ["KGateCore"]),
+        .target(name: "VirtualMachine", dependencies: ["KGateCore"]),
+        .target(name: "Workloads", dependencies: ["KGateCore", "GuestImage", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Gate", dependencies: ["KGateCore"]),
+        .target(name: "Results", dependencies: ["KGateCore", "Gate", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Pipeline", dependencies: [
+            "KGateCore", "HTTPClient", "KernelTree", "PatchSeries", "KernelBuild", "GuestImage",
+            "VirtualMachine", "Workloads", "Gate", "Results", .product(name: "Yams", package: "Yams"),
+        ]),
+        .target(name: "KGateCommands", dependencies: [
+            "KGateCore", "HTTPClient", "KernelTree", "PatchSeries", "KernelBuild", "GuestImage",
+            "VirtualMachine", "Workloads", "Gate", "Results", "Pipeline",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "kgate", dependencies: ["KGateCommands"]),
+
+        .target(name: "TestSupport", dependencies: ["KGateCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "KGateCoreTests", dependencies: ["KGateCore", "TestSupport"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"]),
+        .testTarget(name: "KernelTreeTests", dependencies: ["KernelTree", "TestSupport"]),
+        .testTarget(name: "PatchSeriesTests", dependencies: ["PatchSeries", "KernelTree", "TestSupport"]),
+        .testTarget(name: "KernelBuildTests", dependencies: ["KernelBuild", "KernelTree", "TestSupport"]),
+        .testTarget(name: "GuestImageTests", dependencies: ["GuestImage", "TestSupport"]),
+        .testTarget(name: "VirtualMachineTests", dependencies: ["VirtualMachine", "GuestImage", "TestSupport"]),
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "VirtualMachine", "GuestImage", "TestSupport"]),
+        .testTarget(name: "GateTests", dependencies: ["Gate", "TestSupport"]),
+        .testTarget(name: "ResultsTests", dependencies: ["Results", "Gate", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import KGateCore
+
+/// The root command. Each verb lives in its own file.
+public struct KGate: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "kgate",
+        abstract: "Kernel patch CI: apply, build, boot, measure network throughput, gate the merge.",
+        discussion: """
+        Exit codes (check, nightly): 0 pass, 1 throughput regression, 2 broken patch,
+        3 inconclusive, 4 infrastructure failure, 64 usage error.
+        """,
+        subcommands: [
+            Doctor.self, Tree.self, Series.self, Build.self, Image.self, Boot.self, Run.self,
+            GateCommand.self, ResultsCommand.self, Check.self, Nightly.self, Bisect.self, BisectStep.self,
+        ]
+    )
+
+    public init() {}
+}
+
+/// Options every verb takes.
+public struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Cache directory (trees, worktrees, builds, images, results).",
+                                            discussion: "Default: $KGATE_CACHE, else $XDG_CACHE_HOME/kgate, else ~/.cache/kgate.",
+                                            valueName: "dir"))
+    public var cache: String?
+
+    @Flag(name: .long, help: "Print every progress line, even on a pipe.")
+    public var verbose = false
+
+    public init() {}
+
+    public var paths: CachePaths { CachePaths.resolve(option: cache) }
+}
+
+/// Runs a verb's body: a `KGateError` is printed with its location, excerpt and
+/// fix, and becomes the exit code its kind maps to.
+func reportingErrors(_ global: GlobalOptions? = nil, _ body: () throws -> Int32) throws {
+    if let global, global.verbose { Console.shared.verbose = true }
+    let code: Int32
+    do {
+        code = try body()
+    } catch let error as KGateError {
+        Console.shared.clear()
+        FileHandle.standardError.write(Data((error.description + "\n").utf8))
+        throw ExitCode(error.exitCode)
+    }
+    if code != 0 { throw ExitCode(code) }
+}
+
+/// Writes to stdout (results, not progress).
+func emit(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}

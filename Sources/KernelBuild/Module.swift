@@ -1,0 +1,2 @@
+// PLACEHOLDER: the KernelBuild module (DESIGN.md). Replaced by the issue that builds it.
+import KGateCore

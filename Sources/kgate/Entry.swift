@@ -1,0 +1,8 @@
+import KGateCommands
+
+@main
+enum Entry {
+    static func main() {
+        KGate.main()
+    }
+}

@@ -1,0 +1,3 @@
+import Testing
+
+// PLACEHOLDER: replaced by the issue that builds EndToEnd.

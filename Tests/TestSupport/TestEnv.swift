@@ -1,0 +1,53 @@
+import Foundation
+import KGateCore
+
+/// Shared facts for every test target: where the package is, the one cache
+/// directory of the whole test run (so each real kernel is built once per run),
+/// and how to run the real `kgate` binary.
+public enum TestEnv {
+    /// The package root, found from this file's location.
+    public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `$KGATE_TEST_CACHE`, else `<package>/.ci-cache`: one cache for the whole run.
+    public static var cache: CachePaths {
+        if let dir = ProcessInfo.processInfo.environment["KGATE_TEST_CACHE"], !dir.isEmpty {
+            return CachePaths(root: URL(fileURLWithPath: dir))
+        }
+        return CachePaths(root: packageRoot.appendingPathComponent(".ci-cache"))
+    }
+
+    /// The built executable (`swift build` first): `$KGATE_BIN` or `.build/debug/kgate`.
+    public static var kgateBinary: URL {
+        if let bin = ProcessInfo.processInfo.environment["KGATE_BIN"], !bin.isEmpty {
+            return URL(fileURLWithPath: bin)
+        }
+        return packageRoot.appendingPathComponent(".build/debug/kgate")
+    }
+
+    /// The Debian kernel source, the embedded default tree.
+    public static let kernelTarball = URL(fileURLWithPath: "/usr/src/linux-source-6.12.tar.xz")
+    /// The name tests register the imported Debian tree under.
+    public static let defaultTreeName = "linux-6.12"
+
+    /// A fresh temporary directory, removed by nobody (tests may inspect it after a failure).
+    public static func temporaryDirectory(_ label: String = "test") throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("kgate-\(label)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Runs `kgate` with the shared test cache.
+    public static func kgate(_ arguments: [String], environment: [String: String] = [:],
+                             cwd: URL? = nil, timeout: Double = 3600) throws -> ProcessResult {
+        try ProcessRunner.run(kgateBinary.path, arguments,
+                              cwd: cwd, environment: environment.merging(["KGATE_CACHE": cache.root.path]) { a, _ in a },
+                              timeout: timeout)
+    }
+
+    /// The last non-empty line of a command's stdout (kgate prints results last).
+    public static func lastLine(_ text: String) -> String {
+        text.split(separator: "\n").last.map(String.init) ?? ""
+    }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages kgate needs (idempotent; quiet when all present).
+set -euo pipefail
+packages=(
+  libgit2-dev libcurl4-openssl-dev zlib1g-dev libssl-dev pkg-config
+  gcc make flex bison bc perl libelf-dev ccache xz-utils cpio kmod
+  linux-source-6.12
+  qemu-system-x86 busybox-static iperf3 sockperf iproute2
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  echo "kgate: installing ${missing[*]}" >&2
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
+fi
