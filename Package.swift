@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "KernelBuild", dependencies: ["KGateCore"]),
         .target(name: "GuestImage", dependencies: ["KGateCore"]),
         .target(name: "VirtualMachine", dependencies: ["KGateCore"]),
-        .target(name: "Workloads", dependencies: ["KGateCore", "GuestImage", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Workloads", dependencies: ["KGateCore", "GuestImage", "VirtualMachine", .product(name: "Yams", package: "Yams")]),
         .target(name: "Gate", dependencies: ["KGateCore"]),
         .target(name: "Results", dependencies: ["KGateCore", "Gate", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Pipeline", dependencies: [
