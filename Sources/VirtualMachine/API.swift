@@ -165,7 +165,7 @@ public enum VirtualMachines {
                                          append: append + ["kgate.shell=1"], consoleLog: dir.appendingPathComponent("console.log"),
                                          resultsLog: dir.appendingPathComponent("results.log"), interactive: true)
         console.line("kgate: guest shell [\(resolved.rawValue)]; 'exit' powers off, Ctrl-A x quits QEMU")
-        return try ProcessRunner.run(qemu.path, args, stdout: .inherit, stderr: .inherit).exitCode
+        return try InteractiveProcess.run(qemu, args)
     }
 
     static func writeInitrd(image: URL, plan: Data, in dir: URL) throws -> URL {

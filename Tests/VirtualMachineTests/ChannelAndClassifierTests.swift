@@ -110,8 +110,10 @@ struct KernelImageTests {
         #expect(version.hasPrefix(release + " "))
         #expect(release.range(of: #"^\d+\.\d+"#, options: .regularExpression) != nil)
         // `file(1)` reads the same header field.
-        let file = try ProcessRunner.run("file", ["-b", kernel.path], timeout: 30)
-        if file.exitCode == 0 { #expect(file.stdout.contains("version \(release) ")) }
+        if ProcessRunner.which("file") != nil {
+            let file = try ProcessRunner.run("file", ["-b", kernel.path], timeout: 30)
+            #expect(file.stdout.contains("version \(release) "))
+        }
         #expect(throws: KGateError.self) { try KernelImage.release(of: URL(fileURLWithPath: "/bin/busybox")) }
     }
 }
