@@ -69,7 +69,9 @@ public enum KVMProbe {
             let request = BootRequest(kernel: kernel, image: image, mode: .kvm, memoryMiB: 256,
                                       bootTimeout: deadline, runTimeout: deadline + 5, label: "kvm-probe")
             let outcome = try VirtualMachines.bootResolved(request, mode: .kvm, paths: paths, console: console)
-            let first = outcome.excerpt.split(separator: "\n").first.map(String.init) ?? ""
+            let stderrURL = outcome.consoleLog.deletingLastPathComponent().appendingPathComponent("qemu.stderr")
+            let stderrFirst = ProcessRunner.readTail(stderrURL, limit: 4096).split(separator: "\n").first.map(String.init)
+            let first = stderrFirst ?? outcome.excerpt.split(separator: "\n").first.map(String.init) ?? ""
             return outcome.classification == .ok
                 ? done(true, "booted to init in \(String(format: "%.2f", outcome.wallSecondsToInit ?? 0)) s", "kernel")
                 : done(false, "\(outcome.classification.rawValue): \(first)", "kernel")

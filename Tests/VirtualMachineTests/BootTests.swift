@@ -122,4 +122,15 @@ import VirtualMachine
         #expect(mode == (probe.usable ? .kvm : .deterministic))
         #expect(try VirtualMachines.resolve(.tcg, paths: TestEnv.cache, console: Self.quiet) == .tcg)
     }
+
+    /// Without a kernel at hand, `resolve(.auto)` probes the firmware under KVM and caches that answer.
+    @Test func autoWithoutKernelUsesAFirmwareProbe() throws {
+        let paths = CachePaths(root: try TestEnv.temporaryDirectory("probe-cache"))
+        let mode = try VirtualMachines.resolve(.auto, paths: paths, console: Self.quiet)
+        let cached = try #require(KVMProbe.cached(paths))
+        #expect(cached.level == "firmware" || cached.level == "device")
+        #expect(mode == (cached.usable ? .kvm : .deterministic))
+        #expect(cached.seconds < KVMProbe.deadline + 10)
+        #expect(Self.processes(mentioning: paths.root.path).isEmpty)
+    }
 }
