@@ -61,6 +61,7 @@ struct Boot: ParsableCommand {
             let kernelURL = URL(fileURLWithPath: kernel)
             let recipeURL = try recipe.map { URL(fileURLWithPath: $0) } ?? GuestImages.defaultRecipe()
             let image = try GuestImages.build(recipe: recipeURL, paths: paths)
+            if !shell { GuestInterrupts.stopGuestsOnInterrupt() }
             if probeKvm {
                 let r = try KVMProbe.probe(kernel: kernelURL, image: image.url, paths: paths)
                 emit(String(format: "kvm-probe: usable=%@ seconds=%.3f level=%@ reason=%@",

@@ -67,10 +67,10 @@ enum QEMUWatch {
         var run = QEMURun()
         let stderrURL = bootDir.appendingPathComponent("qemu.stderr")
         let stdoutURL = bootDir.appendingPathComponent("qemu.stdout")
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: consoleLog.path, contents: nil)
-        FileManager.default.createFile(atPath: resultsLog.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: consoleLog.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: resultsLog.path, contents: nil)
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -88,6 +88,9 @@ enum QEMUWatch {
             return run
         }
         let start = Date()
+        let pid = process.processIdentifier
+        GuestInterrupts.registry.add(pid)
+        defer { GuestInterrupts.registry.remove(pid) }
         let tail = try? FileHandle(forReadingFrom: consoleLog)
         defer { try? tail?.close() }
         let needle = Data(marker.utf8)
@@ -132,6 +135,8 @@ enum QEMUWatch {
             }
         }
         process.waitUntilExit()
+        // kgate is being interrupted: the signal handler exits once QEMU is gone.
+        while GuestInterrupts.registry.isInterrupted { usleep(100_000) }
         if run.wallSecondsToMarker == nil, let rest = try? tail?.readToEnd(), (carry + rest).range(of: needle) != nil {
             run.wallSecondsToMarker = Date().timeIntervalSince(start)
         }
