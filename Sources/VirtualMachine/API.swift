@@ -80,17 +80,127 @@ public struct BootOutcome: Sendable {
 }
 
 public enum VirtualMachines {
+    /// Boot directories kept under `<cache>/boots` (oldest removed first).
+    public static let keptBoots = 200
+
     /// Resolves `auto` by a real KVM boot probe (cached per host); other modes as given.
+    /// Without a kernel at hand the probe only runs the firmware under KVM;
+    /// `boot` with `auto` re-probes with a real kernel when no kernel-level answer is cached.
     public static func resolve(_ mode: MeasurementMode, paths: CachePaths, console: Console = .shared) throws -> MeasurementMode {
-        throw placeholder()
+        guard mode == .auto else { return mode }
+        let result = try KVMProbe.cached(paths) ?? KVMProbe.probe(kernel: nil, image: nil, paths: paths, console: console)
+        return pick(result, console)
+    }
+
+    /// Resolves `auto` with a probe boot of this kernel and image (cached per host).
+    public static func resolve(_ mode: MeasurementMode, kernel: URL, image: URL, paths: CachePaths,
+                               console: Console = .shared) throws -> MeasurementMode {
+        guard mode == .auto else { return mode }
+        if let cached = KVMProbe.cached(paths), cached.level != "firmware" { return pick(cached, console) }
+        return pick(try KVMProbe.probe(kernel: kernel, image: image, paths: paths, console: console), console)
+    }
+
+    private static func pick(_ r: KVMProbeResult, _ console: Console) -> MeasurementMode {
+        if r.usable { return .kvm }
+        console.line("kgate: KVM is unusable here (\(r.reason)); auto mode falls back to deterministic (TCG, icount)")
+        return .deterministic
     }
 
     /// Boots, runs the plan, classifies the outcome. Throws only when kgate
     /// itself cannot proceed (missing QEMU, unwritable cache); every way the
     /// guest can fail is a `BootOutcome` classification.
     public static func boot(_ request: BootRequest, paths: CachePaths, console: Console = .shared) throws -> BootOutcome {
-        throw placeholder()
+        try checkInputs(kernel: request.kernel, image: request.image)
+        _ = try ProcessRunner.require(QEMUCommand.executable)
+        let mode = try resolve(request.mode, kernel: request.kernel, image: request.image, paths: paths, console: console)
+        return try bootResolved(request, mode: mode, paths: paths, console: console)
+    }
+
+    static func checkInputs(kernel: URL, image: URL) throws {
+        for (url, what) in [(kernel, "kernel image"), (image, "guest image")] where !FileManager.default.fileExists(atPath: url.path) {
+            throw KGateError.usage("\(what) does not exist", location: url.path,
+                                   fix: what == "kernel image" ? "pass the bzImage printed by 'kgate build'" : "run 'kgate image build'")
+        }
+    }
+
+    /// One boot in an already resolved mode.
+    static func bootResolved(_ request: BootRequest, mode: MeasurementMode, paths: CachePaths, console: Console) throws -> BootOutcome {
+        let qemu = try ProcessRunner.require(QEMUCommand.executable)
+        let dir = try makeBootDirectory(paths, label: request.label)
+        let initrd = try writeInitrd(image: request.image, plan: request.plan, in: dir)
+        defer { try? FileManager.default.removeItem(at: initrd) }
+        let consoleLog = dir.appendingPathComponent("console.log"), resultsLog = dir.appendingPathComponent("results.log")
+        let args = QEMUCommand.arguments(kernel: request.kernel, initrd: initrd, mode: mode, memoryMiB: request.memoryMiB,
+                                         append: request.appendCommandLine, consoleLog: consoleLog, resultsLog: resultsLog)
+        try? Data((([qemu.path] + args).map { shellQuote($0) }.joined(separator: " ") + "\n").utf8)
+            .write(to: dir.appendingPathComponent("qemu.cmdline"))
+        let run = QEMUWatch.run(executable: qemu, arguments: args, bootDir: dir, consoleLog: consoleLog, resultsLog: resultsLog,
+                                marker: BootClassifier.initMarker, bootTimeout: request.bootTimeout,
+                                runTimeout: request.runTimeout) { text in
+            console.status("boot \(request.label) [\(mode.rawValue)]: \(text)", key: "boot \(request.label) \(text.split(separator: ",").last ?? "")")
+        }
+        console.clear()
+        let channel = ResultChannel.read(resultsLog)
+        if !channel.problems.isEmpty {
+            console.line("kgate: result channel of \(request.label): \(channel.problems.prefix(3).joined(separator: "; "))")
+        }
+        let verdict = BootClassifier.classify(console: BootClassifier.readConsole(consoleLog), run: run, done: channel.done)
+        return BootOutcome(classification: verdict.classification, mode: mode, excerpt: verdict.excerpt,
+                           warnings: verdict.warnings, consoleLog: consoleLog, blobs: channel.blobs,
+                           planExitCode: channel.done, wallSeconds: run.wallSeconds,
+                           wallSecondsToInit: run.wallSecondsToMarker, guestSecondsToInit: verdict.guestSecondsToInit)
+    }
+
+    /// An interactive guest shell on this terminal (QEMU serial on stdio;
+    /// Ctrl-A x quits QEMU). Returns QEMU's exit status.
+    public static func shell(kernel: URL, image: URL, mode: MeasurementMode, memoryMiB: Int = 1024, append: [String] = [],
+                             paths: CachePaths, console: Console = .shared) throws -> Int32 {
+        try checkInputs(kernel: kernel, image: image)
+        let qemu = try ProcessRunner.require(QEMUCommand.executable)
+        let resolved = try resolve(mode, kernel: kernel, image: image, paths: paths, console: console)
+        let dir = try makeBootDirectory(paths, label: "shell")
+        let initrd = try writeInitrd(image: image, plan: Data(), in: dir)
+        defer { try? FileManager.default.removeItem(at: initrd) }
+        let args = QEMUCommand.arguments(kernel: kernel, initrd: initrd, mode: resolved, memoryMiB: memoryMiB,
+                                         append: append + ["kgate.shell=1"], consoleLog: dir.appendingPathComponent("console.log"),
+                                         resultsLog: dir.appendingPathComponent("results.log"), interactive: true)
+        console.line("kgate: guest shell [\(resolved.rawValue)]; 'exit' powers off, Ctrl-A x quits QEMU")
+        return try InteractiveProcess.run(qemu, args)
+    }
+
+    static func writeInitrd(image: URL, plan: Data, in dir: URL) throws -> URL {
+        var data = try readBoundedFile(image, limit: 1 << 30, what: "guest image")
+        let rem = data.count % 4
+        if rem != 0 { data.append(Data(count: 4 - rem)) }
+        data.append(plan)
+        let url = dir.appendingPathComponent("initrd.cpio")
+        do { try data.write(to: url) } catch {
+            throw KGateError.infrastructure("cannot write the initrd: \(error.localizedDescription)", location: url.path,
+                                            fix: "check free space under the cache")
+        }
+        return url
+    }
+
+    /// `<cache>/boots/<UTC time>-<label>-<random>`, pruning the oldest beyond `keptBoots`.
+    static func makeBootDirectory(_ paths: CachePaths, label: String) throws -> URL {
+        try CachePaths.ensureDirectory(paths.boots)
+        let fmt = DateFormatter()
+        fmt.locale = Locale(identifier: "en_US_POSIX")
+        fmt.timeZone = TimeZone(identifier: "UTC")
+        fmt.dateFormat = "yyyyMMdd-HHmmss"
+        let safe = String(label.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }.prefix(64))
+        let name = "\(fmt.string(from: Date()))-\(safe)-\(UUID().uuidString.prefix(8).lowercased())"
+        if let existing = try? FileManager.default.contentsOfDirectory(atPath: paths.boots.path), existing.count >= keptBoots {
+            for old in existing.sorted().prefix(existing.count - keptBoots + 1) {
+                try? FileManager.default.removeItem(at: paths.boots.appendingPathComponent(old))
+            }
+        }
+        return try CachePaths.ensureDirectory(paths.boots.appendingPathComponent(name))
+    }
+
+    /// POSIX shell quoting ('…' with embedded quotes escaped).
+    public static func shellQuote(_ word: String) -> String {
+        if !word.isEmpty, word.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0)) }) { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
-
-private func placeholder() -> KGateError { KGateError.infrastructure("VirtualMachine is not implemented yet") }

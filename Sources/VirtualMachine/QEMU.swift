@@ -1,0 +1,169 @@
+import Foundation
+import KGateCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The QEMU command line for one boot (vm-images/PROTOCOL.md, "Boot").
+public enum QEMUCommand {
+    public static let executable = "qemu-system-x86_64"
+    public static let baseCommandLine = ["console=ttyS0", "panic=-1", "rdinit=/init"]
+
+    /// Accelerator flags of a resolved mode.
+    public static func acceleratorArguments(_ mode: MeasurementMode) -> [String] {
+        switch mode {
+        case .deterministic: return ["-accel", "tcg", "-icount", "shift=0,sleep=off", "-smp", "1", "-rtc", "clock=vm"]
+        case .tcg, .auto: return ["-accel", "tcg", "-smp", "1"]
+        case .kvm: return ["-enable-kvm", "-cpu", "host", "-smp", "1"]
+        }
+    }
+
+    /// `interactive`: the console is QEMU's stdio (with its monitor on Ctrl-A c).
+    public static func arguments(kernel: URL?, initrd: URL?, mode: MeasurementMode, memoryMiB: Int, append: [String],
+                                 consoleLog: URL, resultsLog: URL, interactive: Bool = false) -> [String] {
+        var args = ["-nographic", "-nic", "none", "-no-reboot", "-m", "\(memoryMiB)"]
+        args += acceleratorArguments(mode)
+        if let kernel {
+            args += ["-kernel", kernel.path]
+            if let initrd { args += ["-initrd", initrd.path] }
+            args += ["-append", (baseCommandLine + append).joined(separator: " ")]
+        }
+        if interactive {
+            args += ["-serial", "mon:stdio"]
+        } else {
+            args += ["-monitor", "none",
+                     "-chardev", "file,id=kgcon,path=\(escape(consoleLog.path))", "-serial", "chardev:kgcon"]
+        }
+        args += ["-chardev", "file,id=kgres,path=\(escape(resultsLog.path))", "-serial", "chardev:kgres"]
+        return args
+    }
+
+    /// QEMU option values escape "," as ",,".
+    static func escape(_ s: String) -> String { s.replacingOccurrences(of: ",", with: ",,") }
+}
+
+/// What happened to the QEMU process, as seen from the host.
+struct QEMURun: Sendable {
+    var exitCode: Int32 = 0
+    var signal: Int32?
+    /// Set when QEMU could not be spawned at all.
+    var spawnError: String?
+    var bootTimedOut = false
+    var runTimedOut = false
+    /// Set when the guest flooded the console or the result channel.
+    var overflow: String?
+    var wallSeconds: Double = 0
+    var wallSecondsToMarker: Double?
+    var stderr: String = ""
+}
+
+/// Runs QEMU with a watchdog, watching the console log for a marker line.
+enum QEMUWatch {
+    static let logLimit: UInt64 = 64 << 20
+
+    static func run(executable: URL, arguments: [String], bootDir: URL, consoleLog: URL, resultsLog: URL,
+                    marker: String, bootTimeout: Double, runTimeout: Double, stopAtMarker: Bool = false,
+                    status: (String) -> Void) -> QEMURun {
+        var run = QEMURun()
+        let stderrURL = bootDir.appendingPathComponent("qemu.stderr")
+        let stdoutURL = bootDir.appendingPathComponent("qemu.stdout")
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: consoleLog.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: resultsLog.path, contents: nil)
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = bootDir
+        process.standardInput = FileHandle.nullDevice
+        do {
+            let err = try FileHandle(forWritingTo: stderrURL)
+            let out = try FileHandle(forWritingTo: stdoutURL)
+            defer { try? err.close(); try? out.close() }
+            process.standardError = err
+            process.standardOutput = out
+            try spawnUnblocked(process)
+        } catch {
+            run.spawnError = "cannot start \(executable.path): \(error.localizedDescription)"
+            return run
+        }
+        let start = Date()
+        let pid = process.processIdentifier
+        GuestInterrupts.registry.add(pid)
+        defer { GuestInterrupts.registry.remove(pid) }
+        let tail = try? FileHandle(forReadingFrom: consoleLog)
+        defer { try? tail?.close() }
+        let needle = Data(marker.utf8)
+        var carry = Data()
+        var lastCheck = start
+        while process.isRunning {
+            usleep(20_000)
+            let now = Date()
+            let elapsed = now.timeIntervalSince(start)
+            if run.wallSecondsToMarker == nil, let tail, let chunk = try? tail.readToEnd(), !chunk.isEmpty {
+                let window = carry + chunk
+                if window.range(of: needle) != nil {
+                    run.wallSecondsToMarker = elapsed
+                } else {
+                    carry = window.suffix(needle.count)
+                }
+            }
+            if stopAtMarker, run.wallSecondsToMarker != nil {
+                ProcessRunner.stop(process)
+                break
+            }
+            if now.timeIntervalSince(lastCheck) >= 0.5 {
+                lastCheck = now
+                status(String(format: "%.0f s%@", elapsed, run.wallSecondsToMarker == nil ? ", booting" : ", running"))
+                for log in [consoleLog, resultsLog] where fileSize(log) > logLimit {
+                    run.overflow = "\(log.lastPathComponent) exceeded \(logLimit >> 20) MiB"
+                }
+            }
+            if run.overflow != nil {
+                ProcessRunner.stop(process)
+                break
+            }
+            if run.wallSecondsToMarker == nil, elapsed > bootTimeout {
+                run.bootTimedOut = true
+                ProcessRunner.stop(process)
+                break
+            }
+            if elapsed > runTimeout {
+                run.runTimedOut = true
+                ProcessRunner.stop(process)
+                break
+            }
+        }
+        process.waitUntilExit()
+        // kgate is being interrupted: the signal handler exits once QEMU is gone.
+        while GuestInterrupts.registry.isInterrupted { usleep(100_000) }
+        if run.wallSecondsToMarker == nil, let rest = try? tail?.readToEnd(), (carry + rest).range(of: needle) != nil {
+            run.wallSecondsToMarker = Date().timeIntervalSince(start)
+        }
+        run.wallSeconds = Date().timeIntervalSince(start)
+        if process.terminationReason == .uncaughtSignal {
+            run.signal = process.terminationStatus
+            run.exitCode = 128 + process.terminationStatus
+        } else {
+            run.exitCode = process.terminationStatus
+        }
+        run.stderr = ProcessRunner.readTail(stderrURL, limit: 64 << 10)
+        return run
+    }
+
+    static func fileSize(_ url: URL) -> UInt64 {
+        var st = stat()
+        return stat(url.path, &st) == 0 ? UInt64(st.st_size) : 0
+    }
+
+    /// Like ProcessRunner's spawn: the child starts with every signal
+    /// unblocked, so the watchdog's SIGTERM reaches it whatever thread spawned it.
+    static func spawnUnblocked(_ process: Process) throws {
+        var empty = sigset_t()
+        var saved = sigset_t()
+        sigemptyset(&empty)
+        pthread_sigmask(SIG_SETMASK, &empty, &saved)
+        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
+        try process.run()
+    }
+}
