@@ -117,12 +117,12 @@ public enum Format {
         p < 0.001 ? String(format: "%.2e", p) : String(format: "%.4f", p)
     }
 
-    /// A measurement: integers with thousands separators ("1,234"), others with
-    /// up to 4 significant digits ("2.577").
+    /// A measurement: integers and values from 1000 up rounded with thousands
+    /// separators ("1,234"), others with 4–5 significant digits ("2.577").
     public static func number(_ x: Double) -> String {
         if !x.isFinite { return x.isNaN ? "n/a" : (x < 0 ? "-∞" : "∞") }
-        if x == x.rounded() && abs(x) < 1e15 {
-            let digits = String(Int64(abs(x)))
+        if (x == x.rounded() || abs(x) >= 1000) && abs(x) < 1e15 {
+            let digits = String(Int64(abs(x).rounded()))
             var out = ""
             for (i, ch) in digits.enumerated() {
                 if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
@@ -131,7 +131,7 @@ public enum Format {
             return (x < 0 ? "-" : "") + out
         }
         let magnitude = abs(x)
-        let decimals = magnitude >= 1000 ? 1 : magnitude >= 100 ? 2 : magnitude >= 1 ? 3 : 4
+        let decimals = magnitude >= 100 ? 2 : magnitude >= 1 ? 3 : 4
         return String(format: "%.\(decimals)f", x)
     }
 }
