@@ -53,7 +53,7 @@ public enum DemoRun {
             var need = (config.minTrials, config.minTrials)
             func draw(_ mean: Double, _ counterSide: Bool, trial: Int) -> Sample {
                 var counters: [String: Double] = [:]
-                for (name, (b, c)) in spec.counters {
+                for (name, (b, c)) in spec.counters.sorted(by: { $0.key < $1.key }) {
                     let m = counterSide ? c : b
                     counters[name] = max(0, (m * (1 + 0.05 * rng.normal())).rounded())
                 }
