@@ -101,7 +101,7 @@ public enum HTMLExporter {
     .regression .badge{background:#c62828}.improvement .badge{background:#2e7d32}.unchanged .badge{background:#558b5a}.inconclusive .badge{background:#b7791f}
     table{border-collapse:collapse;margin:8px 0}th,td{padding:3px 10px;text-align:left;vertical-align:top}
     table.facts th{color:#555;font-weight:600}table.facts td{word-break:break-all}
-    table.grid th{background:#f3f3f3}table.grid td,table.grid th{border:1px solid #ddd}
+    table.grid th{background:#f3f3f3}table.grid td,table.grid th{white-space:nowrap;padding:3px 7px;font-size:13px}table.grid td,table.grid th{border:1px solid #ddd}
     section.workload{margin:18px 0;padding:10px 14px;border:1px solid #ddd;border-left:6px solid #888;border-radius:6px}
     section.regression{border-left-color:#c62828}section.improvement{border-left-color:#2e7d32}
     section.unchanged{border-left-color:#558b5a}section.inconclusive{border-left-color:#b7791f}
