@@ -18,9 +18,11 @@ public enum Statistics {
     }
 
     /// The standard normal quantile (Acklam's rational approximation, refined by one
-    /// Halley step; relative error below 1e-12 over (0, 1)).
+    /// Halley step; relative error below 1e-12 over (0, 1)); ±infinity at 0 and 1.
     public static func normalQuantile(_ p: Double) -> Double {
-        precondition(p > 0 && p < 1, "quantile of \(p)")
+        if p.isNaN { return .nan }
+        if p <= 0 { return -.infinity }
+        if p >= 1 { return .infinity }
         let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
                  1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
         let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
@@ -140,7 +142,9 @@ public enum Statistics {
         let mn = Double(m * n)
         let sigma = (mn * Double(m + n + 1) / 12).squareRoot()
         let z = normalQuantile(1 - alpha / 2)
-        return max(0, min(Int((mn / 2 + 0.5 - z * sigma).rounded(.down)), m * n / 2))
+        let cut = (mn / 2 + 0.5 - z * sigma).rounded(.down)
+        guard cut.isFinite, cut >= 0 else { return 0 }
+        return min(Int(cut), m * n / 2)
     }
 
     /// Hodges–Lehmann shift estimate (median of all y_j − x_i) and its distribution-free

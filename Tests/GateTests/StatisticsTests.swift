@@ -14,6 +14,9 @@ import Testing
         #expect(abs(Statistics.normalQuantile(0.001) + 3.090232306167813) < 1e-9)
         #expect(abs(Statistics.normalCDF(1.96) - 0.9750021048517795) < 1e-12)
         #expect(abs(Statistics.normalCDF(0) - 0.5) < 1e-15)
+        #expect(Statistics.normalQuantile(1) == .infinity && Statistics.normalQuantile(0) == -.infinity)
+        // An absurd level leaves the interval unbounded instead of crashing.
+        #expect(Statistics.hodgesLehmannCut(40, 40, alpha: 0) == 0)
     }
 
     /// The null distribution of U counted by hand (all C(m+n, m) rank arrangements).
