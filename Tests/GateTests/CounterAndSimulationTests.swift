@@ -1,0 +1,95 @@
+import Foundation
+import KGateCore
+import Testing
+@testable import Gate
+
+@Suite struct CounterTests {
+    func trials(_ n: Int, seed: UInt64, _ make: (inout SeededGenerator, Int) -> [String: Double]) -> [[String: Double]] {
+        var rng = SeededGenerator(seed: seed)
+        return (0..<n).map { make(&rng, $0) }
+    }
+
+    @Test func consistentLargeMoveIsReported() throws {
+        let base = trials(8, seed: 1) { rng, _ in ["TcpExt.TCPMemoryPressures": 0, "Tcp.RetransSegs": (12 + 3 * rng.normal()).rounded()] }
+        let candidate = trials(8, seed: 2) { rng, i in
+            ["TcpExt.TCPMemoryPressures": i % 2 == 0 ? 1234 : 1234, "Tcp.RetransSegs": (13 + 3 * rng.normal()).rounded()]
+        }
+        let changes = CounterExplainer.changes(base: base, candidate: candidate)
+        #expect(changes.map(\.name) == ["TcpExt.TCPMemoryPressures"])
+        let change = try #require(changes.first)
+        #expect(change.summary == "TcpExt.TCPMemoryPressures 0 → 1,234")
+        #expect(change.superiority == 1)
+    }
+
+    /// A counter that jumps in a single trial is not a consistent move.
+    @Test func oneTrialSpikeIsIgnored() {
+        let base = [[String: Double]](repeating: ["Tcp.RetransSegs": 20], count: 8)
+        var candidate = base
+        candidate[5]["Tcp.RetransSegs"] = 5000
+        #expect(CounterExplainer.changes(base: base, candidate: candidate).isEmpty)
+    }
+
+    /// Relative but tiny (2 → 5 events) and large but relatively small (10000 → 10400) are noise.
+    @Test func smallChangesAreIgnored() {
+        let tinyBase = [[String: Double]](repeating: ["a": 2, "b": 10000], count: 6)
+        let tinyCand = [[String: Double]](repeating: ["a": 5, "b": 10400], count: 6)
+        #expect(CounterExplainer.changes(base: tinyBase, candidate: tinyCand).isEmpty)
+    }
+
+    @Test func missingCounterCountsAsZeroAndDropsAreReported() {
+        let base = [[String: Double]](repeating: ["TcpExt.TCPOFOQueue": 400], count: 5)
+        let candidate = [[String: Double]](repeating: [:], count: 5)
+        let changes = CounterExplainer.changes(base: base, candidate: candidate)
+        #expect(changes.map(\.summary) == ["TcpExt.TCPOFOQueue 400 → 0"])
+        #expect(CounterExplainer.changes(base: Array(base.prefix(2)), candidate: Array(candidate.prefix(2))).isEmpty)
+    }
+}
+
+/// The gate's error rates by seeded simulation (smaller than `kgate gate simulate`,
+/// with bounds loose enough for the sampling error at these run counts, tight
+/// enough to fail when the design breaks).
+@Suite struct SimulationTests {
+    let config = GateConfig.defaults(for: .deterministic)
+
+    @Test(arguments: [NoiseModel.normal, .heavyTail])
+    func falseAlarmsOnAADataStayRare(noise: NoiseModel) {
+        for cv in [0.01, 0.05, 0.13] {
+            let cell = GateSimulation.cell(config: config, effect: 0, cv: cv, noise: noise, runs: 300, seed: 11)
+            // Target 1 %; with 300 runs, 3 % is > 3 sigma above a true 1 % rate.
+            #expect(cell.rate <= 0.03, "false alarms \(cell.rate) at CV \(cv) (\(noise))")
+            #expect(cell.regressions + cell.improvements + cell.unchanged + cell.inconclusive == 300)
+        }
+    }
+
+    @Test(arguments: [NoiseModel.normal, .heavyTail])
+    func threePercentLossAtOnePercentCVIsCaught(noise: NoiseModel) {
+        let cell = GateSimulation.cell(config: config, effect: 0.03, cv: 0.01, noise: noise, runs: 300, seed: 12)
+        #expect(cell.rate >= 0.93, "detection \(cell.rate) (\(noise))")
+        #expect(cell.meanTrials < 16, "mean trials \(cell.meanTrials)")
+    }
+
+    @Test func largeLossesAreCaughtAndEqualKernelsSettleQuickly() {
+        let big = GateSimulation.cell(config: config, effect: 0.10, cv: 0.05, noise: .normal, runs: 200, seed: 13)
+        #expect(big.rate >= 0.97)
+        let quiet = GateSimulation.cell(config: config, effect: 0, cv: 0.005, noise: .normal, runs: 200, seed: 14)
+        #expect(quiet.unchanged == 200)
+        #expect(quiet.meanTrials < Double(config.minTrials) + 0.5)
+    }
+
+    /// The simulation can fail: a gate without interval or threshold discipline
+    /// (one look at alpha 0.4) raises false alarms far above the target.
+    @Test func aLaxGateIsCaughtBySimulation() {
+        let lax = GateConfig(threshold: 0.001, minTrials: 8, maxTrials: 8, step: 1, alpha: 0.4)
+        let cell = GateSimulation.cell(config: lax, effect: 0, cv: 0.02, noise: .normal, runs: 300, seed: 15)
+        #expect(cell.rate > 0.2)
+    }
+
+    @Test func sameSeedSameTable() {
+        let a = GateSimulation.run(config: config, runs: 20, seed: 5, noise: .heavyTail, effects: [0, 0.03], spreads: [0.02])
+        let b = GateSimulation.run(config: config, runs: 20, seed: 5, noise: .heavyTail, effects: [0, 0.03], spreads: [0.02])
+        #expect(a == b)
+        let table = GateSimulation.table(a, config: config, noise: .heavyTail)
+        #expect(table.contains("A/A false alarm"))
+        #expect(table.contains("loss 3 %"))
+    }
+}
