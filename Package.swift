@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "VirtualMachineTests", dependencies: ["VirtualMachine", "GuestImage", "TestSupport"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "VirtualMachine", "GuestImage", "TestSupport"]),
         .testTarget(name: "GateTests", dependencies: ["Gate", "TestSupport"]),
-        .testTarget(name: "ResultsTests", dependencies: ["Results", "Gate", "TestSupport"]),
+        .testTarget(name: "ResultsTests", dependencies: ["Results", "Gate", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Golden"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     ],

@@ -16,10 +16,10 @@ public enum DemoRun {
         startedAt: Date(timeIntervalSince1970: 1_790_000_000))
 
     public static let commits = [
-        CommitInfo(role: "base", commit: start.baseRevision ?? "", subject: "Linux 6.12.117", author: "Greg Kroah-Hartman"),
-        CommitInfo(role: "patch 1/2", commit: "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b",
+        RunCommit(role: "base", commit: start.baseRevision ?? "", subject: "Linux 6.12.117", author: "Greg Kroah-Hartman"),
+        RunCommit(role: "patch 1/2", commit: "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b",
                    subject: "tcp: defer ACKs while the receive queue grows", author: "Jane Dev <jane@example.org>"),
-        CommitInfo(role: "patch 2/2", commit: start.candidateRevision ?? "",
+        RunCommit(role: "patch 2/2", commit: start.candidateRevision ?? "",
                    subject: "tcp: <script>alert(1)</script> & \"quote\" in a subject", author: "Jane Dev <jane@example.org>"),
     ]
 

@@ -83,7 +83,7 @@ public struct RunInfo: Sendable, Codable, Equatable {
 }
 
 /// A commit the run is about: the base, the candidate, each applied patch, or a nightly's range.
-public struct CommitInfo: Sendable, Codable, Equatable {
+public struct RunCommit: Sendable, Codable, Equatable {
     public var role: String
     public var commit: String
     public var subject: String
@@ -168,7 +168,7 @@ public enum TrialRole: String, Sendable, Codable, CaseIterable {
 /// Everything the exporters need about one run.
 public struct RunReport: Sendable, Codable, Equatable {
     public var run: RunInfo
-    public var commits: [CommitInfo]
+    public var commits: [RunCommit]
     public var builds: [BuildInfo]
     public var boots: [BootInfo]
     public var stages: [StageTiming]
@@ -179,7 +179,7 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var sampleCounts: [String: Int]
     public var bisectSteps: [BisectStep]
 
-    public init(run: RunInfo, commits: [CommitInfo] = [], builds: [BuildInfo] = [], boots: [BootInfo] = [],
+    public init(run: RunInfo, commits: [RunCommit] = [], builds: [BuildInfo] = [], boots: [BootInfo] = [],
                 stages: [StageTiming] = [], workloads: [WorkloadVerdict] = [], sampleCounts: [String: Int] = [:],
                 bisectSteps: [BisectStep] = []) {
         self.run = run

@@ -47,7 +47,7 @@ public final class ResultStore: Sendable {
     }
 
     /// Records the commits the run is about (base, candidate, patches), in order.
-    public func recordCommits(run: Int64, _ commits: [CommitInfo]) throws {
+    public func recordCommits(run: Int64, _ commits: [RunCommit]) throws {
         try write { db in
             let start = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM revisions WHERE run_id = ?", arguments: [run]) ?? 0
             for (i, c) in commits.enumerated() {

@@ -29,7 +29,7 @@ extension ResultStore {
             }
             let info = Self.runInfo(row)
             let commits = try Row.fetchAll(db, sql: "SELECT * FROM revisions WHERE run_id = ? ORDER BY position", arguments: [id])
-                .map { CommitInfo(role: $0["role"], commit: $0["commit_id"], subject: $0["subject"], author: $0["author"]) }
+                .map { RunCommit(role: $0["role"], commit: $0["commit_id"], subject: $0["subject"], author: $0["author"]) }
             let builds = try Row.fetchAll(db, sql: "SELECT * FROM builds WHERE run_id = ? ORDER BY id", arguments: [id])
                 .map { BuildInfo(revision: $0["revision"], configHash: $0["config_hash"], architecture: $0["architecture"],
                                  succeeded: $0["succeeded"], seconds: $0["seconds"], log: $0["log"]) }

@@ -145,7 +145,7 @@ enum Golden {
 
     @Test func htmlEscapesEveryUserString() throws {
         var hostile = report
-        hostile.commits.append(CommitInfo(role: "patch", commit: "abc", subject: "<script>alert(1)</script>", author: "<img src=x onerror=alert(2)>"))
+        hostile.commits.append(RunCommit(role: "patch", commit: "abc", subject: "<script>alert(1)</script>", author: "<img src=x onerror=alert(2)>"))
         hostile.run.seriesSubject = "\"><script>alert(3)</script>"
         hostile.run.note = "</style><script>alert(4)</script>"
         hostile.workloads[0].workload = "<svg onload=alert(5)>"
