@@ -97,7 +97,7 @@ public enum ToolParsers {
             throw KGateError.infrastructure("sockperf output is too large (\(data.count) bytes)", location: location)
         }
         let text = String(decoding: data, as: UTF8.self)
-            .replacingOccurrences(of: #"\u{1B}\[[0-9;]*m"#, with: "", options: .regularExpression)
+            .replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression)
         if let errorLine = text.split(separator: "\n").first(where: { $0.contains("ERROR") }) {
             throw KGateError.infrastructure("sockperf reported an error: \(errorLine.prefix(300))", location: location,
                                             excerpt: String(text.suffix(1500)))
