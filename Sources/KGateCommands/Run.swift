@@ -1,16 +1,127 @@
 import ArgumentParser
 import Foundation
+import GuestImage
 import KGateCore
+import VirtualMachine
+import Workloads
 
-/// `kgate run`. PLACEHOLDER: replaced by the issue that builds this verb.
+/// `kgate run`: one workload's trials on one kernel, printed per trial.
 struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run network workloads on a kernel.")
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run a network workload on a kernel.",
+        discussion: "Built-in workloads: \(Workloads.builtinNames.joined(separator: ", ")).")
 
     @OptionGroup var global: GlobalOptions
 
+    @Option(name: .long, help: ArgumentHelp("The kernel to boot.", valueName: "bzImage"))
+    var kernel: String?
+
+    @Option(name: .long, help: ArgumentHelp("A built-in workload name or a YAML file.", valueName: "name|file"))
+    var workload: String
+
+    @Option(name: .long, help: "Trials (default: the workload's).")
+    var trials: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Measured seconds per trial (default: the workload's).", valueName: "S"))
+    var duration: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Warm-up seconds per trial (default: the workload's).", valueName: "S"))
+    var warmup: Int?
+
+    @Option(name: .long, help: "Measurement mode: auto, deterministic, tcg, kvm.")
+    var mode: String = "auto"
+
+    @Option(name: .long, help: ArgumentHelp("Guest image (cpio); default: built from the shipped recipe.", valueName: "cpio"))
+    var image: String?
+
+    @Flag(name: .long, help: "Boot once per trial (for interleaving in real-time modes).")
+    var oneTrialPerBoot = false
+
+    @Flag(name: .long, help: "Print one JSON line per trial.")
+    var json = false
+
+    @Flag(name: .long, help: "Print the guest plan script and exit (no boot).")
+    var printPlan = false
+
     func run() throws {
         try reportingErrors(global) {
-            throw KGateError.infrastructure("'kgate run' is not built yet")
+            var spec = try Workloads.load(workload)
+            if let duration { spec.duration = duration }
+            if let warmup { spec.warmup = warmup }
+            if let trials { spec.trials = trials }
+            try spec.validate(source: "command line")
+            if printPlan {
+                emit(PlanGenerator.script([PlannedRun(spec: spec, trials: spec.trials)]))
+                return 0
+            }
+            guard let kernel else { throw KGateError.usage("--kernel is required", fix: "pass --kernel <bzImage>") }
+            let kernelURL = URL(fileURLWithPath: kernel)
+            guard FileManager.default.fileExists(atPath: kernelURL.path) else {
+                throw KGateError.usage("kernel image not found", location: kernelURL.path)
+            }
+            guard let requested = MeasurementMode(rawValue: mode) else {
+                throw KGateError.usage("unknown mode '\(mode)'", fix: "one of: \(MeasurementMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let paths = global.paths
+            let resolved = try VirtualMachines.resolve(requested, paths: paths)
+            let imageURL = try image.map { URL(fileURLWithPath: $0) }
+                ?? GuestImages.build(recipe: GuestImages.defaultRecipe(), paths: paths).url
+            let results = try WorkloadRunner.runTrials(spec: spec, kernel: kernelURL, image: imageURL, mode: resolved,
+                                                       paths: paths, oneTrialPerBoot: oneTrialPerBoot, label: "run-\(spec.name)")
+            for r in results { emit(json ? try jsonLine(r.sample) : RunReport.line(spec, r)) }
+            let failed = results.filter { $0.sample.failure != nil }
+            if !json && !results.isEmpty {
+                emit(RunReport.summary(spec, results, mode: resolved))
+            }
+            if failed.count == results.count, let first = failed.first {
+                throw KGateError.infrastructure("every trial of '\(spec.name)' failed in the guest",
+                                                fix: "see the quoted guest output", excerpt: first.sample.failure)
+            }
+            return 0
         }
+    }
+
+    private func jsonLine(_ s: Sample) throws -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        return String(decoding: try enc.encode(s), as: UTF8.self)
+    }
+}
+
+/// Human-readable lines for `kgate run`.
+enum RunReport {
+    /// Counters worth a glance beside the metric.
+    static let noteworthy = [
+        "iperf3.retransmits", "iperf3.rtt_mean_us", "iperf3.udp_lost_percent", "iperf3.udp_jitter_ms",
+        "sockperf.p99_us", "rcv.TcpExt.TCPMemoryPressures", "rcv.TcpExt.TCPMemoryPressuresChrono",
+        "rcv.TcpExt.PruneCalled", "rcv.TcpExt.RcvPruned", "rcv.TcpExt.TCPRcvCollapsed", "rcv.TcpExt.TCPBacklogDrop",
+        "snd.Tcp.RetransSegs", "memcg.events.high", "memcg.events.max", "memcg.pressure.some.total",
+        "vmstat.allocstall_normal", "vmstat.pgscan_direct",
+    ]
+
+    static func format(_ value: Double, unit: String) -> String {
+        if unit == "bit/s" { return String(format: "%.3f Gbit/s", value / 1e9) }
+        return String(format: "%.2f %@", value, unit)
+    }
+
+    static func line(_ spec: WorkloadSpec, _ r: TrialResult) -> String {
+        let s = r.sample
+        if let failure = s.failure {
+            return "\(spec.name) trial \(s.trial): FAILED: \(failure)"
+        }
+        var parts = ["\(spec.name) trial \(s.trial): \(s.metric) \(format(s.value, unit: s.unit))"]
+        for key in noteworthy { if let v = s.counters[key] { parts.append("\(key)=\(String(format: "%g", v))") } }
+        return parts.joined(separator: "  ")
+    }
+
+    static func summary(_ spec: WorkloadSpec, _ results: [TrialResult], mode: MeasurementMode) -> String {
+        let ok = results.filter { $0.sample.failure == nil }.map(\.sample.value)
+        guard !ok.isEmpty else { return "\(spec.name): no valid trial (\(results.count) failed)" }
+        let mean = ok.reduce(0, +) / Double(ok.count)
+        let sd = ok.count > 1 ? (ok.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(ok.count - 1)).squareRoot() : 0
+        let sorted = ok.sorted()
+        let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        return "\(spec.name) [\(mode.rawValue)]: \(ok.count)/\(results.count) valid, median \(format(median, unit: spec.metric.unit)), "
+            + String(format: "cv %.2f%%", mean == 0 ? 0 : sd / mean * 100)
     }
 }

@@ -1,0 +1,74 @@
+import Foundation
+import GuestImage
+import KGateCore
+import VirtualMachine
+
+/// The trials of one boot.
+public struct BootReport: Sendable {
+    public var results: [String: [TrialResult]]
+    public var wallSeconds: Double
+    public var mode: MeasurementMode
+    public var warnings: [String]
+}
+
+/// Runs workloads in the guest: plan → boot → blobs → samples.
+public enum WorkloadRunner {
+    /// Runs `trials` (default: the spec's) trials of one workload. In `oneTrialPerBoot`
+    /// mode each trial gets its own boot (real-time modes interleaving A/B).
+    public static func run(spec: WorkloadSpec, kernel: URL, image: URL, mode: MeasurementMode, trials: Int? = nil,
+                           paths: CachePaths, firstTrial: Int = 1, oneTrialPerBoot: Bool = false,
+                           label: String = "workload", console: Console = .shared) throws -> [Sample] {
+        try runTrials(spec: spec, kernel: kernel, image: image, mode: mode, trials: trials, paths: paths,
+                      firstTrial: firstTrial, oneTrialPerBoot: oneTrialPerBoot, label: label, console: console)
+            .map(\.sample)
+    }
+
+    /// As `run`, with the parsed tool results of each trial.
+    public static func runTrials(spec: WorkloadSpec, kernel: URL, image: URL, mode: MeasurementMode, trials: Int? = nil,
+                                 paths: CachePaths, firstTrial: Int = 1, oneTrialPerBoot: Bool = false,
+                                 label: String = "workload", console: Console = .shared) throws -> [TrialResult] {
+        let n = trials ?? spec.trials
+        guard n >= 1 else { throw KGateError.usage("trials must be at least 1 (got \(n))") }
+        let boots: [PlannedRun] = oneTrialPerBoot
+            ? (0..<n).map { PlannedRun(spec: spec, trials: 1, firstTrial: firstTrial + $0) }
+            : [PlannedRun(spec: spec, trials: n, firstTrial: firstTrial)]
+        var out: [TrialResult] = []
+        for run in boots {
+            let report = try boot([run], kernel: kernel, image: image, mode: mode, paths: paths, label: label, console: console)
+            out += report.results[spec.name] ?? []
+        }
+        return out
+    }
+
+    /// Runs several workloads in one boot (setup and teardown per workload).
+    public static func boot(_ runs: [PlannedRun], kernel: URL, image: URL, mode: MeasurementMode, paths: CachePaths,
+                            label: String = "workload", memoryMiB: Int = 1024,
+                            console: Console = .shared) throws -> BootReport {
+        let names = runs.map(\.spec.name)
+        guard Set(names).count == names.count else { throw KGateError.usage("a workload appears twice in one boot: \(names)") }
+        let script = PlanGenerator.script(runs)
+        let plan = try GuestImages.planArchive([PlanFile(path: "kgate/plan.sh", contents: Data(script.utf8), mode: 0o755)])
+        let guestSeconds = runs.reduce(10.0) { acc, r in
+            acc + 5 + Double(r.trials) * Double(r.spec.duration + r.spec.warmup + 4)
+        }
+        let factor: Double = mode == .kvm ? 2 : (mode == .tcg ? 4 : 10)
+        let request = BootRequest(kernel: kernel, image: image, plan: plan, mode: mode, memoryMiB: memoryMiB,
+                                  runTimeout: 120 + guestSeconds * factor, label: label)
+        console.status("\(label): booting for \(names.joined(separator: ", ")) (\(mode.rawValue))", key: "workload-boot")
+        let outcome = try VirtualMachines.boot(request, paths: paths, console: console)
+        guard outcome.classification == .ok else {
+            throw KGateError.patch("the kernel did not complete the workload run: \(outcome.classification.rawValue)",
+                                   location: outcome.consoleLog.path,
+                                   fix: "read the console log; the same workload on the base kernel tells whether the patch caused it",
+                                   excerpt: outcome.excerpt)
+        }
+        var results: [String: [TrialResult]] = [:]
+        for run in runs { results[run.spec.name] = try TrialAnalyzer.analyze(run, blobs: outcome.blobs) }
+        if outcome.planExitCode == nil {
+            throw KGateError.infrastructure("the workload plan did not finish (no DONE record)", location: outcome.consoleLog.path,
+                                            excerpt: outcome.excerpt)
+        }
+        console.clear()
+        return BootReport(results: results, wallSeconds: outcome.wallSeconds, mode: outcome.mode, warnings: outcome.warnings)
+    }
+}

@@ -1,0 +1,211 @@
+import Foundation
+import KGateCore
+
+/// The measuring tool a workload runs inside the guest.
+public enum WorkloadTool: String, Sendable, Codable, CaseIterable {
+    case iperf3TCP = "iperf3-tcp"
+    case iperf3UDP = "iperf3-udp"
+    case sockperfPingPong = "sockperf-pingpong"
+}
+
+/// The figure a workload reports as its Sample value.
+public enum WorkloadMetric: String, Sendable, Codable, CaseIterable {
+    /// Receiver-side throughput (iperf3 `sum_received`), bits per second.
+    case throughputBps = "throughput_bps"
+    /// Sender-side throughput (iperf3 `sum_sent`).
+    case senderThroughputBps = "sender_throughput_bps"
+    case retransmits
+    case rttMeanUs = "rtt_mean_us"
+    case udpLossPercent = "udp_loss_percent"
+    case udpJitterMs = "udp_jitter_ms"
+    case latencyAvgUs = "latency_avg_us"
+    case latencyP50Us = "latency_p50_us"
+    case latencyP90Us = "latency_p90_us"
+    case latencyP99Us = "latency_p99_us"
+    case latencyP999Us = "latency_p999_us"
+
+    public var unit: String {
+        switch self {
+        case .throughputBps, .senderThroughputBps: return "bit/s"
+        case .retransmits: return "segments"
+        case .rttMeanUs, .latencyAvgUs, .latencyP50Us, .latencyP90Us, .latencyP99Us, .latencyP999Us: return "us"
+        case .udpLossPercent: return "%"
+        case .udpJitterMs: return "ms"
+        }
+    }
+
+    public var defaultDirection: MetricDirection {
+        switch self {
+        case .throughputBps, .senderThroughputBps: return .higherIsBetter
+        default: return .lowerIsBetter
+        }
+    }
+
+    public var tools: Set<WorkloadTool> {
+        switch self {
+        case .throughputBps, .senderThroughputBps: return [.iperf3TCP, .iperf3UDP]
+        case .retransmits, .rttMeanUs: return [.iperf3TCP]
+        case .udpLossPercent, .udpJitterMs: return [.iperf3UDP]
+        case .latencyAvgUs, .latencyP50Us, .latencyP90Us, .latencyP99Us, .latencyP999Us: return [.sockperfPingPong]
+        }
+    }
+}
+
+/// netem parameters for one side's egress (veth in that namespace).
+public struct NetemSpec: Sendable, Codable, Equatable {
+    public var delayMs: Double?
+    public var jitterMs: Double?
+    public var lossPercent: Double?
+    /// tc rate, e.g. "1gbit", "200mbit".
+    public var rate: String?
+    public var reorderPercent: Double?
+    /// Queue limit in packets (netem's default 1000 is small for long fat paths).
+    public var limit: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case delayMs = "delay_ms", jitterMs = "jitter_ms", lossPercent = "loss_percent", rate
+        case reorderPercent = "reorder_percent", limit
+    }
+
+    public init(delayMs: Double? = nil, jitterMs: Double? = nil, lossPercent: Double? = nil, rate: String? = nil,
+                reorderPercent: Double? = nil, limit: Int? = nil) {
+        self.delayMs = delayMs; self.jitterMs = jitterMs; self.lossPercent = lossPercent; self.rate = rate
+        self.reorderPercent = reorderPercent; self.limit = limit
+    }
+
+    public var isEmpty: Bool {
+        delayMs == nil && jitterMs == nil && lossPercent == nil && rate == nil && reorderPercent == nil && limit == nil
+    }
+}
+
+/// Shaping of one side: netem, or a plain root qdisc (fq, fq_codel); not both.
+public struct SideShaping: Sendable, Codable, Equatable {
+    public var netem: NetemSpec?
+    public var qdisc: String?
+    public init(netem: NetemSpec? = nil, qdisc: String? = nil) { self.netem = netem; self.qdisc = qdisc }
+}
+
+public struct ShapingSpec: Sendable, Codable, Equatable {
+    /// Egress of the sender's veth (data direction).
+    public var snd: SideShaping?
+    /// Egress of the receiver's veth (ACK direction).
+    public var rcv: SideShaping?
+    public init(snd: SideShaping? = nil, rcv: SideShaping? = nil) { self.snd = snd; self.rcv = rcv }
+}
+
+/// Two network namespaces `snd` and `rcv` joined by one veth pair.
+public struct TopologySpec: Sendable, Codable, Equatable {
+    public var sndAddress: String
+    public var rcvAddress: String
+    enum CodingKeys: String, CodingKey { case sndAddress = "snd_address", rcvAddress = "rcv_address" }
+    public init(sndAddress: String = "10.99.0.1/24", rcvAddress: String = "10.99.0.2/24") {
+        self.sndAddress = sndAddress; self.rcvAddress = rcvAddress
+    }
+    /// The receiver's address without the prefix length.
+    public var rcvHost: String { String(rcvAddress.split(separator: "/").first ?? "") }
+}
+
+public struct TuningSpec: Sendable, Codable, Equatable {
+    public var congestionControl: String?
+    public var mtu: Int?
+    /// sysctl name (dotted) → value, applied in the root namespace and in both
+    /// workload namespaces wherever the name exists.
+    public var sysctls: [String: String]?
+    enum CodingKeys: String, CodingKey { case congestionControl = "congestion_control", mtu, sysctls }
+    public init(congestionControl: String? = nil, mtu: Int? = nil, sysctls: [String: String]? = nil) {
+        self.congestionControl = congestionControl; self.mtu = mtu; self.sysctls = sysctls
+    }
+}
+
+/// A cgroup v2 the receiver (server) runs in.
+public struct CgroupSpec: Sendable, Codable, Equatable {
+    public var memoryMax: String?
+    public var memoryHigh: String?
+    enum CodingKeys: String, CodingKey { case memoryMax = "memory_max", memoryHigh = "memory_high" }
+    public init(memoryMax: String? = nil, memoryHigh: String? = nil) { self.memoryMax = memoryMax; self.memoryHigh = memoryHigh }
+}
+
+/// One network workload: what runs in the guest, on which path, and what it reports.
+public struct WorkloadSpec: Sendable, Codable, Equatable {
+    public var name: String
+    public var description: String
+    public var tool: WorkloadTool
+    /// Measured seconds per trial.
+    public var duration: Int
+    /// Seconds measured but omitted first (iperf3 --omit; sockperf warm-up is its own).
+    public var warmup: Int
+    public var trials: Int
+    /// Parallel streams (iperf3 -P).
+    public var flows: Int
+    public var reverse: Bool
+    public var bidirectional: Bool
+    /// iperf3 -b for UDP ("200M").
+    public var udpRate: String?
+    /// sockperf message size in bytes.
+    public var messageSize: Int?
+    public var topology: TopologySpec
+    public var shaping: ShapingSpec
+    public var tuning: TuningSpec
+    public var cgroup: CgroupSpec?
+    public var metric: WorkloadMetric
+    public var direction: MetricDirection
+    /// Regression threshold in percent; nil: the gate's default for the mode.
+    public var thresholdPercent: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case name, description, tool, duration, warmup, trials, flows, reverse, bidirectional
+        case udpRate = "udp_rate", messageSize = "message_size", topology, shaping, tuning, cgroup, metric, direction
+        case thresholdPercent = "threshold_percent"
+    }
+
+    public init(name: String, description: String = "", tool: WorkloadTool, duration: Int = 10, warmup: Int = 1,
+                trials: Int = 5, flows: Int = 1, reverse: Bool = false, bidirectional: Bool = false,
+                udpRate: String? = nil, messageSize: Int? = nil, topology: TopologySpec = TopologySpec(),
+                shaping: ShapingSpec = ShapingSpec(), tuning: TuningSpec = TuningSpec(), cgroup: CgroupSpec? = nil,
+                metric: WorkloadMetric? = nil, direction: MetricDirection? = nil, thresholdPercent: Double? = nil) {
+        self.name = name; self.description = description; self.tool = tool; self.duration = duration
+        self.warmup = warmup; self.trials = trials; self.flows = flows; self.reverse = reverse
+        self.bidirectional = bidirectional; self.udpRate = udpRate; self.messageSize = messageSize
+        self.topology = topology; self.shaping = shaping; self.tuning = tuning; self.cgroup = cgroup
+        let m = metric ?? WorkloadSpec.defaultMetric(for: tool)
+        self.metric = m
+        self.direction = direction ?? m.defaultDirection
+        self.thresholdPercent = thresholdPercent
+    }
+
+    public static func defaultMetric(for tool: WorkloadTool) -> WorkloadMetric {
+        tool == .sockperfPingPong ? .latencyP50Us : .throughputBps
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let tool = try c.decode(WorkloadTool.self, forKey: .tool)
+        self.init(
+            name: try c.decode(String.self, forKey: .name),
+            description: try c.decodeIfPresent(String.self, forKey: .description) ?? "",
+            tool: tool,
+            duration: try c.decodeIfPresent(Int.self, forKey: .duration) ?? 10,
+            warmup: try c.decodeIfPresent(Int.self, forKey: .warmup) ?? 1,
+            trials: try c.decodeIfPresent(Int.self, forKey: .trials) ?? 5,
+            flows: try c.decodeIfPresent(Int.self, forKey: .flows) ?? 1,
+            reverse: try c.decodeIfPresent(Bool.self, forKey: .reverse) ?? false,
+            bidirectional: try c.decodeIfPresent(Bool.self, forKey: .bidirectional) ?? false,
+            udpRate: try c.decodeIfPresent(String.self, forKey: .udpRate),
+            messageSize: try c.decodeIfPresent(Int.self, forKey: .messageSize),
+            topology: try c.decodeIfPresent(TopologySpec.self, forKey: .topology) ?? TopologySpec(),
+            shaping: try c.decodeIfPresent(ShapingSpec.self, forKey: .shaping) ?? ShapingSpec(),
+            tuning: try c.decodeIfPresent(TuningSpec.self, forKey: .tuning) ?? TuningSpec(),
+            cgroup: try c.decodeIfPresent(CgroupSpec.self, forKey: .cgroup),
+            metric: try c.decodeIfPresent(WorkloadMetric.self, forKey: .metric),
+            direction: try c.decodeIfPresent(MetricDirection.self, forKey: .direction),
+            thresholdPercent: try c.decodeIfPresent(Double.self, forKey: .thresholdPercent))
+    }
+}
+
+extension TopologySpec {
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(sndAddress: try c.decodeIfPresent(String.self, forKey: .sndAddress) ?? "10.99.0.1/24",
+                  rcvAddress: try c.decodeIfPresent(String.self, forKey: .rcvAddress) ?? "10.99.0.2/24")
+    }
+}

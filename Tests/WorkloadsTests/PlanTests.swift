@@ -1,0 +1,53 @@
+import Foundation
+import KGateCore
+import Testing
+@testable import Workloads
+
+@Suite struct PlanTests {
+    /// busybox sh -n: the generated plan parses.
+    func checkSyntax(_ script: String) throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kgate-plan-\(UUID().uuidString).sh")
+        try script.write(to: url, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let r = try ProcessRunner.run("/bin/busybox", ["sh", "-n", url.path], timeout: 30)
+        #expect(r.exitCode == 0, "busybox sh -n: \(r.stderr)")
+    }
+
+    @Test func builtinPlansParseAndCarryTheirSettings() throws {
+        let specs = try Workloads.builtins()
+        let script = PlanGenerator.script(specs.map { PlannedRun(spec: $0, trials: 2, firstTrial: 3) })
+        try checkSyntax(script)
+        for i in 1...specs.count { #expect(script.contains("kg_workload_\(i) || kg_rc=$?")) }
+        #expect(script.contains("'netem' 'delay' '10ms' 'limit' '10000'"))
+        #expect(script.contains("'netem' 'delay' '20ms' 'loss' '0.1%' 'limit' '10000'"))
+        #expect(script.contains("'-P' '4'") && script.contains("setup.qdisc-rcv'"))
+        #expect(script.contains("'root' 'fq'"))
+        #expect(script.contains("'-u' '-b' '200M'"))
+        #expect(script.contains("'sockperf' 'ping-pong' '--tcp'") && script.contains("'-m' '64'"))
+        #expect(script.contains("echo 12M > /sys/fs/cgroup/kgate-rcv/memory.high"))
+        #expect(script.contains("echo 32M > /sys/fs/cgroup/kgate-rcv/memory.max"))
+        #expect(script.contains("kg_sysctl 'tcp-memcg.setup.sysctl.net.ipv4.tcp_rmem' 'net.ipv4.tcp_rmem' '4096 131072 33554432'"))
+        #expect(script.contains("kg_sysctl 'tcp-stream-10ms.setup.sysctl.net.ipv4.tcp_congestion_control' 'net.ipv4.tcp_congestion_control' 'cubic'"))
+        #expect(script.contains("for kg_t in 3 4; do"))
+        #expect(script.contains("'-t' '5'") && script.contains("'-O' '1'") && script.contains("'--connect-timeout' '5000'"))
+        #expect(script.hasSuffix("kgate_plan\n"))
+    }
+
+    @Test func optionsReachTheCommandLines() throws {
+        var w = WorkloadSpec(name: "x", tool: .iperf3TCP, duration: 3, warmup: 0, flows: 1, reverse: true)
+        w.tuning = TuningSpec(congestionControl: "bbr", mtu: 9000)
+        w.shaping = ShapingSpec(snd: SideShaping(netem: NetemSpec(delayMs: 2.5, jitterMs: 1, rate: "500mbit", reorderPercent: 1)))
+        let s = PlanGenerator.script([PlannedRun(spec: w, trials: 1)])
+        try checkSyntax(s)
+        #expect(s.contains("'-R'") && !s.contains("'-O'") && !s.contains("'-P'"))
+        #expect(s.contains("'netem' 'delay' '2.5ms' '1ms' 'reorder' '1%' 'rate' '500mbit'"))
+        #expect(s.contains("'mtu' '9000'") && s.contains("'bbr'"))
+        w.reverse = false; w.bidirectional = true
+        #expect(PlanGenerator.script([PlannedRun(spec: w, trials: 1)]).contains("'--bidir'"))
+        #expect(PlannedRun(spec: w, trials: 3, firstTrial: 5).trialIndices == [5, 6, 7])
+    }
+
+    @Test func quotingSurvivesHostileText() {
+        #expect(PlanGenerator.q("a'b") == #"'a'\''b'"#)
+    }
+}
