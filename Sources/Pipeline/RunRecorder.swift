@@ -1,0 +1,62 @@
+import Foundation
+import Gate
+import KGateCore
+import Results
+
+/// Writes one run to the results store as it happens. Each write is its own
+/// transaction; the verdicts and the exit code are written together at the end,
+/// so an interrupted run reads back as interrupted with no half-written verdict.
+public final class RunRecorder: @unchecked Sendable {
+    public let store: ResultStore
+    public let run: Int64
+    private let lock = NSLock()
+
+    public init(store: ResultStore, start: RunStart) throws {
+        self.store = store
+        self.run = try store.beginRun(start)
+    }
+
+    public func commits(_ commits: [RunCommit]) throws {
+        try locked { try store.recordCommits(run: run, commits) }
+    }
+
+    public func build(_ info: BuildInfo) throws {
+        try locked { _ = try store.recordBuild(run: run, info) }
+    }
+
+    public func boot(_ info: BootInfo) throws {
+        try locked { _ = try store.recordBoot(run: run, info) }
+    }
+
+    /// One boot and its samples, one trial row per (workload, trial index).
+    func trials(_ kernel: KernelUnderTest, samples: [Sample], boot: BootInfo) throws {
+        try locked {
+            let bootID = try store.recordBoot(run: run, boot)
+            let groups = Dictionary(grouping: samples) { "\($0.workload)#\($0.trial)" }
+            for key in groups.keys.sorted() {
+                guard let group = groups[key] else { continue }
+                _ = try store.recordTrial(run: run, role: kernel.role, revision: kernel.revision, boot: bootID, samples: group)
+            }
+        }
+    }
+
+    public func bisectStep(_ step: BisectStep) throws {
+        try locked { try store.recordBisectStep(run: run, step) }
+    }
+
+    public func finish(verdicts: [WorkloadVerdict], exitCode: Int32, clock: StageClock, note: String? = nil,
+                       failed: Bool = false) throws {
+        try locked {
+            for entry in clock.breakdown {
+                try store.recordStage(run: run, StageTiming(stage: entry.stage, seconds: entry.seconds))
+            }
+            try store.finishRun(run: run, verdicts: verdicts, exitCode: exitCode, status: failed ? .failed : .finished,
+                                note: note)
+        }
+    }
+
+    private func locked<T>(_ body: () throws -> T) throws -> T {
+        lock.lock(); defer { lock.unlock() }
+        return try body()
+    }
+}
