@@ -36,8 +36,9 @@ enum DiffScanner {
             } else if line.hasPrefix("--- ") {
                 let path = stripPrefix(String(line.dropFirst(4)))
                 if path != "/dev/null" { addFile(path); pendingGitPath = nil }
-            } else if line.hasPrefix("rename to ") {
-                addFile(String(line.dropFirst("rename to ".count)))
+            } else if line.hasPrefix("rename from ") || line.hasPrefix("rename to ") {
+                addFile(String(line.drop { $0 != " " }.dropFirst().drop { $0 != " " }.dropFirst()))
+                pendingGitPath = nil
             } else if line.hasPrefix("@@ "), let (o, n) = hunkCounts(line) {
                 oldLeft = o; newLeft = n
             }
