@@ -61,8 +61,11 @@ public enum SeriesAssembler {
         let byID = Dictionary(messages.compactMap { m in m.messageID.map { ($0, m) } }, uniquingKeysWith: { a, _ in a })
         let coverID = cover?.mail.messageID
         let used = Set(slotByID.keys).union(coverID.map { [$0] } ?? [])
-        for mail in messages {
+        for c in candidates {
+            let mail = c.mail
             if let id = mail.messageID, used.contains(id) { continue }
+            // Other patches and covers (other revisions, resends) carry their own sign-offs, not reviews.
+            if !c.info.isReply && (c.hasDiff || c.info.isPatch) { continue }
             let trailers = PatchBody.replyTrailers(mail.body)
             guard !trailers.isEmpty else { continue }
             var parent = mail.parentID

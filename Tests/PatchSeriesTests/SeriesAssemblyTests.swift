@@ -165,6 +165,23 @@ struct SeriesAssemblyTests {
         #expect(loose.patches.map(\.label) == ["1/2 'first'", "2/2 'second'"])
     }
 
+    @Test func resentPatchesDoNotLendTheirSignOffs() throws {
+        var text = ""
+        let mails: [(String, String, String, String)] = [
+            ("[PATCH 0/1] cover", "c@x", "", "Cover.\n"),
+            ("[PATCH 1/1] fix", "p1@x", "<c@x>", "Fix.\n\nSigned-off-by: A <a@x>\n---\ndiff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n"),
+            ("[PATCH RESEND 1/1] fix", "p2@x", "<c@x>", "Fix.\n\nSigned-off-by: Other <o@x>\n---\ndiff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n"),
+            ("Re: [PATCH 1/1] fix", "r@x", "<p1@x>", "> Signed-off-by: A <a@x>\n\nReviewed-by: R <r@x>\n"),
+        ]
+        for (subject, id, parent, body) in mails {
+            text += "From x Thu Jan  1 00:00:00 1970\nFrom: A <a@x>\nSubject: \(subject)\nMessage-ID: <\(id)>\n"
+            if !parent.isEmpty { text += "In-Reply-To: \(parent)\n" }
+            text += "\n\(body)\n"
+        }
+        let s = try load(Data(text.utf8))
+        #expect(s.patches[0].trailers.map(\.line) == ["Signed-off-by: A <a@x>", "Reviewed-by: R <r@x>"])
+    }
+
     @Test func inBodyFromOverridesSender() throws {
         let text = """
             From: Maintainer <m@x>
