@@ -1,16 +1,119 @@
 import ArgumentParser
 import Foundation
 import KGateCore
+import KernelTree
+import PatchSeries
 
-/// `kgate series`. PLACEHOLDER: replaced by the issue that builds this verb.
+/// Where a series comes from, shared by `show` and `apply`.
+struct SeriesSourceOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("An mbox, a .patch/.eml mail, a git format-patch directory, or a message-id (fetched from lore).",
+                                 valueName: "source"))
+    var source: String?
+
+    @Option(name: .customLong("lore-url"), help: ArgumentHelp("The public-inbox to fetch message-ids from.", valueName: "url"))
+    var loreURL: String = SeriesLoader.defaultLoreURL
+
+    @Option(name: .customLong("patchwork"), help: ArgumentHelp("A patchwork instance (with --series).", valueName: "url"))
+    var patchworkURL: String?
+
+    @Option(name: .customLong("series"), help: ArgumentHelp("The patchwork series id.", valueName: "id"))
+    var seriesID: Int?
+
+    @Flag(name: .long, help: "The mbox is mboxo (only '>From ' is unescaped); default mboxrd.")
+    var mboxo = false
+
+    func load() throws -> PatchSeries.Series {
+        var patchwork: PatchworkSeriesRef?
+        switch (patchworkURL, seriesID) {
+        case let (url?, id?): patchwork = PatchworkSeriesRef(baseURL: url, seriesID: id)
+        case (nil, nil): break
+        default: throw KGateError.usage("--patchwork and --series go together", fix: "pass both, e.g. --patchwork https://patchwork.kernel.org --series 123456")
+        }
+        if patchwork != nil && source != nil {
+            throw KGateError.usage("pass either a source or --patchwork/--series, not both")
+        }
+        let loader = SeriesLoader(loreURL: loreURL, mboxFormat: mboxo ? .mboxo : .mboxrd)
+        let series = try loader.load(source: source, patchwork: patchwork)
+        Console.shared.clear()
+        return series
+    }
+}
+
+/// `kgate series`: show or apply a patch series.
 struct Series: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "series", abstract: "Show or apply a patch series.")
+    static let configuration = CommandConfiguration(
+        commandName: "series", abstract: "Show or apply a patch series.",
+        subcommands: [SeriesShow.self, SeriesApply.self])
+}
+
+/// `kgate series show <source> [--json]`.
+struct SeriesShow: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Assemble a series and print it.")
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var from: SeriesSourceOptions
+    @Flag(name: .long, help: "Print the series as JSON.") var json = false
 
     func run() throws {
         try reportingErrors(global) {
-            throw KGateError.infrastructure("'kgate series' is not built yet")
+            let series = try from.load()
+            if json {
+                emit(String(decoding: try series.json(), as: UTF8.self))
+            } else {
+                emit(series.summary())
+            }
+            return 0
         }
+    }
+}
+
+/// `kgate series apply <source> --tree T [--base REV] [--ref NAME]`: one commit
+/// per patch on the base; the final commit id is the last stdout line.
+struct SeriesApply: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply", abstract: "Apply a series on a tree's base revision (am-style, one commit per patch).")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var from: SeriesSourceOptions
+    @Option(name: .long, help: ArgumentHelp("The registered tree.", valueName: "name")) var tree: String
+    @Option(name: .long, help: ArgumentHelp("The base revision (default: the series' base-commit).", valueName: "rev"))
+    var base: String?
+    @Option(name: .long, help: ArgumentHelp("The ref to point at the result (default refs/kgate/series/<patchset-hash>).", valueName: "name"))
+    var ref: String?
+
+    func run() throws {
+        try reportingErrors(global) {
+            let series = try from.load()
+            guard let baseRev = base ?? series.baseCommit else {
+                throw KGateError.usage("the series names no base-commit", fix: "pass --base <rev>")
+            }
+            let refName = try SeriesApply.refName(ref, series: series)
+            let repo = try TreeStore(paths: global.paths).open(tree)
+            let baseOID = try repo.resolve(baseRev)
+            Console.shared.line("series: applying \(series.patches.count) patch(es) v\(series.version) on \(baseOID.prefix(12)) (\(tree))")
+            let commits = try repo.apply(series.patchesToApply(), onto: baseOID, refName: refName)
+            guard let last = commits.last else {
+                throw KGateError.infrastructure("applying the series produced no commit", location: tree)
+            }
+            for (patch, commit) in zip(series.patches, commits) {
+                Console.shared.line("  \(commit.prefix(12)) \(patch.index)/\(patch.total) \(patch.subject)")
+            }
+            Console.shared.line("series: refs/kgate/\(refName)")
+            emit(last)
+            return 0
+        }
+    }
+
+    /// `--ref` as a name under refs/kgate/ ("refs/kgate/x" and "x" are the same); validated.
+    static func refName(_ option: String?, series: PatchSeries.Series) throws -> String {
+        guard var name = option else { return series.defaultRefName }
+        if name.hasPrefix("refs/kgate/") { name.removeFirst("refs/kgate/".count) }
+        let bad = name.isEmpty || name.hasPrefix("/") || name.hasSuffix("/") || name.hasSuffix(".lock")
+            || name.contains("..") || name.contains("//") || name.contains("@{")
+            || name.unicodeScalars.contains { $0.value <= 0x20 || $0.value == 0x7f || "~^:?*[\\".unicodeScalars.contains($0) }
+        if bad {
+            throw KGateError.usage("invalid ref name '\(name)'", fix: "use a git ref name like series/my-fix")
+        }
+        return name
     }
 }

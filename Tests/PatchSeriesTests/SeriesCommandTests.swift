@@ -1,0 +1,48 @@
+import Foundation
+import KGateCore
+import Testing
+import TestSupport
+
+/// The real `kgate` binary (built by `swift build`).
+@Suite("kgate series (CLI)")
+struct SeriesCommandTests {
+    @Test func showJSON() throws {
+        let r = try TestEnv.kgate(["series", "show", Fixtures.url("fp-series").path, "--json"], timeout: 60)
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(json["version"] as? Int == 2)
+        #expect(json["baseCommit"] as? String == "3c5a662cd829fa434ac2f530e869fa508096d3a9")
+        #expect((json["patchsetHash"] as? String)?.count == 64)
+        let patches = try #require(json["patches"] as? [[String: Any]])
+        #expect(patches.map { $0["subject"] as? String } == [
+            "tcp_demo: raise the initial window to 16", "tcp_demo: add tcp_demo_limit()", "tcp_demo: rename to tcp_demo_core.c",
+        ])
+        #expect((patches[0]["date"] as? String) == "2024-05-02T07:15:00Z")
+    }
+
+    @Test func showTextFromLore() throws {
+        let gz = try gzipped(try Fixtures.data("thread.mbox"))
+        let server = try HTTPTestServer(routes: ["/all/v2-0@example.org/t.mbox.gz": [.init(body: gz)]])
+        defer { server.stop() }
+        let r = try TestEnv.kgate(["series", "show", "v2-0@example.org", "--lore-url", server.baseURL + "/all"], timeout: 60)
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("series v2 [net-next]: 3 patches — tcp_demo: window and limit cleanups\n"))
+        #expect(r.stdout.contains("  2/3 tcp_demo: add tcp_demo_limit()\n"))
+        #expect(r.stdout.contains("      Reviewed-by: Rev One <rev1@example.com>\n"))
+    }
+
+    @Test func usageAndPatchErrorsMapToExitCodes() throws {
+        let noBase = try TestEnv.kgate(["series", "apply", Fixtures.url("multipart-x-patch.eml").path, "--tree", "linux"], timeout: 60)
+        #expect(noBase.exitCode == ExitCode.usage)
+        #expect(noBase.stderr.contains("names no base-commit"))
+        let both = try TestEnv.kgate(["series", "show", "--patchwork", "http://127.0.0.1:1"], timeout: 60)
+        #expect(both.exitCode == ExitCode.usage)
+        let dir = try TestEnv.temporaryDirectory("cli-incomplete")
+        for name in ["v2-0001-tcp_demo-raise-the-initial-window-to-16.patch", "v2-0003-tcp_demo-rename-to-tcp_demo_core.c.patch"] {
+            try FileManager.default.copyItem(at: Fixtures.url("fp-series/\(name)"), to: dir.appendingPathComponent(name))
+        }
+        let incomplete = try TestEnv.kgate(["series", "show", dir.path], timeout: 60)
+        #expect(incomplete.exitCode == ExitCode.brokenPatch)
+        #expect(incomplete.stderr.contains("series v2 is incomplete: missing patch 2/3 (have 1, 3 of 3)"))
+    }
+}
