@@ -19,7 +19,11 @@ struct Build: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     @Option(name: .long, help: "Registered tree name (see 'kgate tree list').")
-    var tree: String
+    var tree: String?
+
+    @Option(name: .long, help: ArgumentHelp("Build this git checkout as it is on disk (uncommitted changes included) instead of --tree/--rev.",
+                                            valueName: "dir"))
+    var source: String?
 
     @Option(name: .long, help: "Revision: branch, tag, commit id, HEAD~n.")
     var rev: String = "HEAD"
@@ -55,6 +59,17 @@ struct Build: ParsableCommand {
                 config = BuildConfig(base: base, fragments: fragment.map { URL(fileURLWithPath: $0) }, items: set)
             }
             let builder = KernelBuilder(paths: paths, jobs: jobs)
+            if let source {
+                let dir = URL(fileURLWithPath: source)
+                let state = try SourceDirectory.state(of: dir)
+                let resolvedAt = Date()
+                let result = try builder.build(source: dir, treeOID: state.treeOID, revision: state.revision,
+                                               config: config, baseline: nil)
+                return finish(result, started: started, resolvedAt: resolvedAt, checkoutSeconds: 0)
+            }
+            guard let tree else {
+                throw KGateError.usage("kgate build needs --tree NAME (or --source DIR)", fix: "kgate build --tree linux --rev HEAD")
+            }
             let repo = try TreeStore(paths: paths).open(tree)
             let commit = try repo.commit(try repo.resolve(rev))
             let resolvedAt = Date()
@@ -73,6 +88,12 @@ struct Build: ParsableCommand {
                 result = try builder.build(source: worktree.url, treeOID: commit.treeOID, revision: commit.oid,
                                            config: config, baseline: nil)
             }
+            return finish(result, started: started, resolvedAt: resolvedAt, checkoutSeconds: checkoutSeconds)
+        }
+    }
+
+    private func finish(_ result: BuildResult, started: Date, resolvedAt: Date, checkoutSeconds: Double) -> Int32 {
+        do {
             if timings {
                 let total = Date().timeIntervalSince(started)
                 func f(_ x: Double) -> String { String(format: "%.2fs", x) }
@@ -82,8 +103,36 @@ struct Build: ParsableCommand {
                                     + (result.cached ? " (cache hit)" : ""))
             }
             if json { emit(String(decoding: try result.jsonData(), as: UTF8.self)) }
-            emit(result.image)
-            return ExitCode.pass
+        } catch {
+            Console.shared.line("warning: cannot encode the build metadata: \(error)")
         }
+        emit(result.image)
+        return ExitCode.pass
+    }
+}
+
+/// The identity of a plain git checkout as it is on disk.
+enum SourceDirectory {
+    /// The tree id of the working directory's content (tracked and untracked,
+    /// ignored files excluded), computed with a scratch index so the user's index is untouched.
+    static func state(of dir: URL) throws -> (treeOID: String, revision: String) {
+        func git(_ args: [String], env: [String: String] = [:]) throws -> String {
+            let r = try ProcessRunner.run("git", ["-C", dir.path] + args, environment: env, timeout: 600)
+            guard r.succeeded else {
+                throw KGateError(.usage, "git \(args.first ?? "") failed in the source directory", location: dir.path,
+                                 fix: "--source needs a git checkout of a kernel tree", excerpt: r.stderr)
+            }
+            return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let gitDir = URL(fileURLWithPath: try git(["rev-parse", "--absolute-git-dir"]))
+        let index = gitDir.appendingPathComponent("kgate-index-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: index) }
+        try? FileManager.default.copyItem(at: gitDir.appendingPathComponent("index"), to: index)
+        let env = ["GIT_INDEX_FILE": index.path]
+        _ = try git(["add", "-A"], env: env)
+        let tree = try git(["write-tree"], env: env)
+        let head = (try? git(["rev-parse", "HEAD"])) ?? "working-directory"
+        let headTree = (try? git(["rev-parse", "HEAD^{tree}"])) ?? ""
+        return (tree, headTree == tree ? head : head + "+dirty")
     }
 }

@@ -77,6 +77,10 @@ struct BuildRun {
 
     func execute(treeOID: String, revision: String, baseline: BuildResult?) throws -> BuildResult {
         let start = Date()
+        // Leftovers of runs that died while holding this lock.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: buildDir.path)) ?? [] where name.hasPrefix(".partial-") {
+            try? FileManager.default.removeItem(at: buildDir.appendingPathComponent(name))
+        }
         let partial = buildDir.appendingPathComponent(".partial-\(UUID().uuidString.prefix(8))")
         try CachePaths.ensureDirectory(partial)
         defer { try? FileManager.default.removeItem(at: partial) }
@@ -150,7 +154,8 @@ final class LogProgress: @unchecked Sendable {
     let url: URL
     private var offset: UInt64
     private var count = 0
-    private var carry = Data()
+    private var carry: [UInt8] = []
+    private static let prefix = Array("  CC ".utf8)
 
     init(url: URL, offset: UInt64) { self.url = url; self.offset = offset }
 
@@ -160,15 +165,11 @@ final class LogProgress: @unchecked Sendable {
         try? h.seek(toOffset: offset)
         let data = (try? h.readToEnd()) ?? Data()
         offset += UInt64(data.count)
-        var buffer = carry + data
-        if let lastNewline = buffer.lastIndex(of: 10) {
-            carry = buffer[(lastNewline + 1)...]
-            buffer = buffer[..<lastNewline]
-        } else {
-            carry = buffer
-            return count
-        }
-        for line in buffer.split(separator: 10) where line.starts(with: Array("  CC ".utf8)) { count += 1 }
+        var bytes = carry
+        bytes.append(contentsOf: data)
+        guard let lastNewline = bytes.lastIndex(of: 10) else { carry = bytes; return count }
+        carry = Array(bytes[(lastNewline + 1)...])
+        for line in bytes[..<lastNewline].split(separator: 10) where line.starts(with: Self.prefix) { count += 1 }
         return count
     }
 }
