@@ -1,16 +1,138 @@
 import ArgumentParser
 import Foundation
 import KGateCore
+import KernelBuild
+import KernelTree
 
-/// `kgate build`. PLACEHOLDER: replaced by the issue that builds this verb.
+/// `kgate build`: configure and build a revision of a tree; prints the image path last.
 struct Build: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "build", abstract: "Build a kernel from a revision of a tree.")
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Build a kernel from a revision of a tree.",
+        discussion: """
+        The configuration is the base (tinyconfig by default) plus the fragments (default:
+        vm-images/kconfig/*.config) plus --set items, merged with merge_config semantics and
+        verified after olddefconfig. Builds are cached by (tree id, config hash, compiler):
+        a hit returns the stored image without running make. The image path is the last stdout line.
+        """)
 
     @OptionGroup var global: GlobalOptions
 
+    @Option(name: .long, help: "Registered tree name (see 'kgate tree list').")
+    var tree: String?
+
+    @Option(name: .long, help: ArgumentHelp("Build this git checkout as it is on disk (uncommitted changes included) instead of --tree/--rev.",
+                                            valueName: "dir"))
+    var source: String?
+
+    @Option(name: .long, help: "Revision: branch, tag, commit id, HEAD~n.")
+    var rev: String = "HEAD"
+
+    @Option(name: .long, help: ArgumentHelp("A kconfig fragment; repeatable, merged in order.", valueName: "file"))
+    var fragment: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("An inline item: CONFIG_X=y, CONFIG_X=m, CONFIG_X=\"s\", '# CONFIG_X is not set'.",
+                                            valueName: "item"))
+    var set: [String] = []
+
+    @Option(name: .customLong("config-base"), help: "tinyconfig, defconfig or a .config file.")
+    var configBase: String = "tinyconfig"
+
+    @Option(name: .long, help: "Parallel make jobs (default: CPUs).")
+    var jobs: Int?
+
+    @Flag(name: .long, help: "Print the time of each phase.")
+    var timings = false
+
+    @Flag(name: .long, help: "Print the build metadata as JSON before the image path.")
+    var json = false
+
     func run() throws {
         try reportingErrors(global) {
-            throw KGateError.infrastructure("'kgate build' is not built yet")
+            let started = Date()
+            let paths = global.paths
+            let base = ConfigBase.parse(configBase)
+            let config: BuildConfig
+            if fragment.isEmpty {
+                config = try BuildConfig.standard(base: base, items: set)
+            } else {
+                config = BuildConfig(base: base, fragments: fragment.map { URL(fileURLWithPath: $0) }, items: set)
+            }
+            let builder = KernelBuilder(paths: paths, jobs: jobs)
+            if let source {
+                let dir = URL(fileURLWithPath: source)
+                let state = try SourceDirectory.state(of: dir)
+                let resolvedAt = Date()
+                let result = try builder.build(source: dir, treeOID: state.treeOID, revision: state.revision,
+                                               config: config, baseline: nil)
+                return finish(result, started: started, resolvedAt: resolvedAt, checkoutSeconds: 0)
+            }
+            guard let tree else {
+                throw KGateError.usage("kgate build needs --tree NAME (or --source DIR)", fix: "kgate build --tree linux --rev HEAD")
+            }
+            let repo = try TreeStore(paths: paths).open(tree)
+            let commit = try repo.commit(try repo.resolve(rev))
+            let resolvedAt = Date()
+            var result: BuildResult
+            var checkoutSeconds = 0.0
+            if let hit = builder.cachedResult(treeOID: commit.treeOID, config: config) {
+                Console.shared.line("build: cache hit for \(tree) \(commit.oid.prefix(12)) '\(commit.subject)'")
+                result = hit
+            } else {
+                let t0 = Date()
+                let worktree = try repo.checkout(commit.oid, paths: paths)
+                defer { worktree.release() }
+                checkoutSeconds = Date().timeIntervalSince(t0)
+                Console.shared.line("build: \(tree) \(commit.oid.prefix(12)) '\(commit.subject)' "
+                                    + "(checkout: \(worktree.stats.filesWritten) files written)")
+                result = try builder.build(source: worktree.url, treeOID: commit.treeOID, revision: commit.oid,
+                                           config: config, baseline: nil)
+            }
+            return finish(result, started: started, resolvedAt: resolvedAt, checkoutSeconds: checkoutSeconds)
         }
+    }
+
+    private func finish(_ result: BuildResult, started: Date, resolvedAt: Date, checkoutSeconds: Double) -> Int32 {
+        do {
+            if timings {
+                let total = Date().timeIntervalSince(started)
+                func f(_ x: Double) -> String { String(format: "%.2fs", x) }
+                Console.shared.line("timings: resolve \(f(resolvedAt.timeIntervalSince(started))), checkout \(f(checkoutSeconds)), "
+                                    + "configure \(f(result.cached ? 0 : result.configureSeconds)), "
+                                    + "make \(f(result.cached ? 0 : result.makeSeconds)), total \(f(total))"
+                                    + (result.cached ? " (cache hit)" : ""))
+            }
+            if json { emit(String(decoding: try result.jsonData(), as: UTF8.self)) }
+        } catch {
+            Console.shared.line("warning: cannot encode the build metadata: \(error)")
+        }
+        emit(result.image)
+        return ExitCode.pass
+    }
+}
+
+/// The identity of a plain git checkout as it is on disk.
+enum SourceDirectory {
+    /// The tree id of the working directory's content (tracked and untracked,
+    /// ignored files excluded), computed with a scratch index so the user's index is untouched.
+    static func state(of dir: URL) throws -> (treeOID: String, revision: String) {
+        func git(_ args: [String], env: [String: String] = [:]) throws -> String {
+            let r = try ProcessRunner.run("git", ["-C", dir.path] + args, environment: env, timeout: 600)
+            guard r.succeeded else {
+                throw KGateError(.usage, "git \(args.first ?? "") failed in the source directory", location: dir.path,
+                                 fix: "--source needs a git checkout of a kernel tree", excerpt: r.stderr)
+            }
+            return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let gitDir = URL(fileURLWithPath: try git(["rev-parse", "--absolute-git-dir"]))
+        let index = gitDir.appendingPathComponent("kgate-index-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: index) }
+        try? FileManager.default.copyItem(at: gitDir.appendingPathComponent("index"), to: index)
+        let env = ["GIT_INDEX_FILE": index.path]
+        _ = try git(["add", "-A"], env: env)
+        let tree = try git(["write-tree"], env: env)
+        let head = (try? git(["rev-parse", "HEAD"])) ?? "working-directory"
+        let headTree = (try? git(["rev-parse", "HEAD^{tree}"])) ?? ""
+        return (tree, headTree == tree ? head : head + "+dirty")
     }
 }

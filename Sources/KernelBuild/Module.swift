@@ -1,2 +1,0 @@
-// PLACEHOLDER: the KernelBuild module (DESIGN.md). Replaced by the issue that builds it.
-import KGateCore
