@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "KGateCoreTests", dependencies: ["KGateCore", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"]),
         .testTarget(name: "KernelTreeTests", dependencies: ["KernelTree", "TestSupport"]),
-        .testTarget(name: "PatchSeriesTests", dependencies: ["PatchSeries", "KernelTree", "TestSupport"]),
+        .testTarget(name: "PatchSeriesTests", dependencies: ["PatchSeries", "KernelTree", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KernelBuildTests", dependencies: ["KernelBuild", "KernelTree", "TestSupport"]),
         .testTarget(name: "GuestImageTests", dependencies: ["GuestImage", "TestSupport"]),
         .testTarget(name: "VirtualMachineTests", dependencies: ["VirtualMachine", "GuestImage", "TestSupport"]),

@@ -1,0 +1,192 @@
+import Foundation
+import Gate
+import KernelBuild
+import KernelTree
+import KGateCore
+import PatchSeries
+import Results
+
+/// What `kgate check` was asked.
+public struct CheckRequest: Sendable {
+    public var tree: String?
+    public var base: String?
+    /// A path (mbox, .patch, format-patch directory) or a message-id.
+    public var series: String?
+    public var loreURL: String
+    public var patchwork: PatchworkSeriesRef?
+    public var pipeline: String?
+    public var mode: MeasurementMode?
+    public var reportDir: URL?
+    public var onlyWorkloads: [String]
+    public var post: PatchworkPost?
+
+    public init(tree: String? = nil, base: String? = nil, series: String?, loreURL: String = SeriesLoader.defaultLoreURL,
+                patchwork: PatchworkSeriesRef? = nil, pipeline: String? = nil, mode: MeasurementMode? = nil,
+                reportDir: URL? = nil, onlyWorkloads: [String] = [], post: PatchworkPost? = nil) {
+        self.tree = tree; self.base = base; self.series = series; self.loreURL = loreURL; self.patchwork = patchwork
+        self.pipeline = pipeline; self.mode = mode; self.reportDir = reportDir; self.onlyWorkloads = onlyWorkloads
+        self.post = post
+    }
+}
+
+/// Where to post the verdict as a patchwork check.
+public struct PatchworkPost: Sendable {
+    public var baseURL: String
+    public var patchID: Int
+    public var token: String
+    public var context: String
+    public var targetURL: String?
+
+    public init(baseURL: String, patchID: Int, token: String, context: String = "kgate-throughput", targetURL: String? = nil) {
+        self.baseURL = baseURL; self.patchID = patchID; self.token = token; self.context = context; self.targetURL = targetURL
+    }
+}
+
+public struct CheckOutcome: Sendable {
+    public var exitCode: Int32
+    public var run: Int64?
+    public var verdicts: [WorkloadVerdict]
+    public var summary: String
+    public var reports: [URL]
+}
+
+/// `kgate check`: apply the series on the base, build both, boot both, measure
+/// with adaptive A/B trials, decide, store, report (DESIGN.md, "Data flow").
+public struct CheckDriver: Sendable {
+    public let paths: CachePaths
+    public let console: Console
+
+    public init(paths: CachePaths, console: Console = .shared) {
+        self.paths = paths
+        self.console = console
+    }
+
+    public func run(_ request: CheckRequest) throws -> CheckOutcome {
+        let clock = StageClock(console: console)
+        let spec = try PipelineLoader.load(request.pipeline)
+        let config = try KernelStage.config(for: spec)
+        let treeName = try request.tree ?? clock.measure("import") { try DefaultTree.ensure(paths: paths, console: console) }
+        let repository = try TreeStore(paths: paths).open(treeName)
+        let series = try clock.measure("series") {
+            try SeriesLoader(loreURL: request.loreURL).load(source: request.series, patchwork: request.patchwork)
+        }
+        console.line("series: \(series.patches.count) patch(es)\(series.coverSubject.map { " — \($0)" } ?? ""), v\(series.version)")
+        let baseRev = try resolveBase(request.base ?? series.baseCommit, repository: repository, explicit: request.base != nil)
+        let store = try ResultStore(url: paths.resultsDatabase)
+
+        // Apply: a series that does not apply is a broken patch (exit 2), recorded as a failed run.
+        let candidate: String
+        do {
+            candidate = try clock.measure("apply") {
+                try repository.apply(series.patchesToApply(), onto: baseRev, refName: series.defaultRefName).last ?? baseRev
+            }
+        } catch let error as KGateError {
+            let recorder = try RunRecorder(store: store, start: start(spec, tree: treeName, base: baseRev, candidate: nil,
+                                                                      series: series, mode: request.mode))
+            try recorder.finish(verdicts: [], exitCode: error.exitCode, clock: clock, note: error.what, failed: true)
+            throw error
+        }
+        console.line("applied \(series.patches.count) patch(es) on \(short(baseRev)): candidate \(short(candidate))")
+        let recorder = try RunRecorder(store: store, start: start(spec, tree: treeName, base: baseRev, candidate: candidate,
+                                                                  series: series, mode: request.mode))
+        do {
+            try recorder.commits(try commits(repository, base: baseRev, series: series, candidate: candidate))
+            let outcome = try measure(spec: spec, config: config, repository: repository, base: baseRev,
+                                      candidate: candidate, request: request, recorder: recorder, clock: clock)
+            return try finish(outcome, recorder: recorder, spec: spec, request: request, clock: clock)
+        } catch let error as KGateError {
+            try? recorder.finish(verdicts: [], exitCode: error.exitCode, clock: clock, note: error.what, failed: true)
+            try? post(request.post, exitCode: error.exitCode, description: error.what)
+            throw error
+        }
+    }
+
+    private func measure(spec: PipelineSpec, config: BuildConfig, repository: KernelRepository, base: String,
+                         candidate: String, request: CheckRequest, recorder: RunRecorder,
+                         clock: StageClock) throws -> [WorkloadVerdict] {
+        let stage = KernelStage(repository: repository, config: config, paths: paths, console: console)
+        let baseBuild = try clock.measure("build base") {
+            try stage.build(base, role: .base, recorder: recorder, console: console)
+        }
+        let candidateBuild = try clock.measure("build candidate") {
+            try stage.build(candidate, role: .candidate, recorder: recorder, baseline: baseBuild, console: console)
+        }
+        for w in candidateBuild.newWarnings.prefix(10) {
+            console.line("new warning: \(w.file):\(w.line): \(w.message)")
+        }
+        let guest = try GuestStage.prepare(spec, requested: request.mode, probeKernel: baseBuild.imageURL, paths: paths,
+                                           clock: clock, console: console)
+        let workloads = try WorkloadPlan.resolve(spec, mode: guest.mode, only: request.onlyWorkloads)
+        let measurement = ABMeasurement(runner: TrialRunner(guest: guest, recorder: recorder), workloads: workloads)
+        return try measurement.run(base: KernelUnderTest(role: .base, revision: base, image: baseBuild.imageURL),
+                                   candidate: KernelUnderTest(role: .candidate, revision: candidate,
+                                                              image: candidateBuild.imageURL),
+                                   clock: clock, console: console)
+    }
+
+    private func finish(_ verdicts: [WorkloadVerdict], recorder: RunRecorder, spec: PipelineSpec, request: CheckRequest,
+                        clock: StageClock) throws -> CheckOutcome {
+        let overall = GateOutcome.overall(verdicts.map(\.verdict.outcome))
+        let exitCode = overall.exitCode
+        console.line(clock.summary())
+        try recorder.finish(verdicts: verdicts, exitCode: exitCode, clock: clock)
+        let report = try recorder.store.report(run: recorder.run)
+        let summary = try ReportExporter.render(report, format: .md, options: ExportOptions(origin: spec.kcidbOrigin))
+        var files: [URL] = []
+        if let dir = request.reportDir {
+            files = try ReportWriter.write(report, to: dir, origin: spec.kcidbOrigin)
+            console.line("reports: \(dir.path)")
+        }
+        let worst = verdicts.first { $0.verdict.outcome == overall }
+        try post(request.post, exitCode: exitCode,
+                 description: "\(overall.rawValue)" + (worst.map { ": \($0.workload) \($0.verdict.reason)" } ?? ""))
+        return CheckOutcome(exitCode: exitCode, run: recorder.run, verdicts: verdicts, summary: summary, reports: files)
+    }
+
+    private func resolveBase(_ base: String?, repository: KernelRepository, explicit: Bool) throws -> String {
+        let rev = base ?? "HEAD"
+        do {
+            return try repository.resolve(rev)
+        } catch let error as KGateError {
+            throw KGateError.usage("base revision '\(rev)' is not in tree \(repository.info.name)"
+                                   + (explicit ? "" : " (from the series' base-commit)"),
+                                   location: repository.info.path,
+                                   fix: explicit ? "pass an existing --base" : "pass --base REV for this tree; \(error.what)")
+        }
+    }
+
+    private func start(_ spec: PipelineSpec, tree: String, base: String, candidate: String?, series: Series,
+                       mode: MeasurementMode?) -> RunStart {
+        RunStart(kind: .check, tree: tree, baseRevision: base, candidateRevision: candidate,
+                 seriesSubject: series.coverSubject ?? series.patches.first?.subject, patchsetHash: series.patchsetHash,
+                 mode: (mode ?? spec.mode).rawValue, pipeline: spec.name)
+    }
+
+    private func commits(_ repository: KernelRepository, base: String, series: Series,
+                         candidate: String) throws -> [RunCommit] {
+        let baseInfo = try repository.commit(base)
+        var out = [RunCommit(role: "base", commit: base, subject: baseInfo.subject, author: baseInfo.authorName)]
+        for p in series.patches {
+            out.append(RunCommit(role: "patch", commit: "", subject: "[\(p.index)/\(p.total)] \(p.subject)",
+                                 author: "\(p.author.name) <\(p.author.email)>"))
+        }
+        out.append(RunCommit(role: "candidate", commit: candidate, subject: series.patches.last?.subject ?? "", author: ""))
+        return out
+    }
+
+    /// Posts the verdict as a patchwork check: success, fail (regression or
+    /// broken patch), or warning (inconclusive, infrastructure).
+    private func post(_ post: PatchworkPost?, exitCode: Int32, description: String) throws {
+        guard let post else { return }
+        let state: PatchworkClient.CheckState
+        switch exitCode {
+        case ExitCode.pass: state = .success
+        case ExitCode.regression, ExitCode.brokenPatch: state = .fail
+        default: state = .warning
+        }
+        try PatchworkClient(baseURL: post.baseURL, token: post.token)
+            .postCheck(patchID: post.patchID, state: state, context: post.context, targetURL: post.targetURL,
+                       description: description)
+        console.line("posted a '\(state.rawValue)' check to patchwork patch \(post.patchID)")
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Gate
+import GuestImage
+import KGateCore
+import Results
+import VirtualMachine
+import Workloads
+
+/// Turns a pipeline's workload entries into what the measurement runs: the
+/// spec (with the pipeline's duration) and the gate configuration for the
+/// mode that will actually run.
+public enum WorkloadPlan {
+    /// `only`: run just these workloads (CI shards); empty: all.
+    public static func resolve(_ spec: PipelineSpec, mode: MeasurementMode, only: [String] = []) throws -> [MeasuredWorkload] {
+        let known = spec.workloads.map(\.workload)
+        for name in only where !known.contains(name) {
+            throw KGateError.usage("workload '\(name)' is not in pipeline \(spec.name)", location: spec.source.path,
+                                   fix: "use one of: \(known.joined(separator: ", "))")
+        }
+        return try spec.workloads.filter { only.isEmpty || only.contains($0.workload) }.map { entry in
+            var workload = try Workloads.load(entry.workload)
+            if let d = entry.duration { workload.duration = max(1, Int(d.rounded())) }
+            let trials = spec.trials(for: entry)
+            var gate = GateConfig(threshold: spec.threshold(for: entry, mode: mode), direction: workload.direction,
+                                  minTrials: trials.min, maxTrials: trials.max, step: trials.step)
+            // A workload file may ask for a looser threshold than the mode's default, never a tighter one.
+            if entry.threshold == nil, let own = workload.thresholdPercent { gate.threshold = max(own / 100, gate.threshold) }
+            try gate.validate(location: spec.source.path)
+            return MeasuredWorkload(spec: workload, gate: gate)
+        }
+    }
+}
+
+/// The guest for a pipeline: its image (built or cached) and the resolved mode.
+public enum GuestStage {
+    public static func prepare(_ spec: PipelineSpec, requested: MeasurementMode?, probeKernel: URL, paths: CachePaths,
+                               clock: StageClock, console: Console) throws -> GuestSetup {
+        let image = try clock.measure("image") {
+            try GuestImages.build(recipe: spec.guest.recipe ?? GuestImages.defaultRecipe(), paths: paths, console: console)
+        }
+        console.line("guest image \(image.hash.prefix(12)) (\(image.bytes / 1024) KiB\(image.cached ? ", cached" : ""))")
+        let mode = try clock.measure("mode probe") {
+            try VirtualMachines.resolve(requested ?? spec.mode, kernel: probeKernel, image: image.url, paths: paths,
+                                        console: console)
+        }
+        console.line("measurement mode: \(mode.rawValue)")
+        return GuestSetup(image: image.url, mode: mode, memoryMiB: spec.guest.memoryMiB, paths: paths)
+    }
+}
+
+/// Writes a stored run's reports into a directory: summary.md, junit.xml,
+/// kcidb.json, report.html, report.json.
+public enum ReportWriter {
+    public static let files: [(ReportFormat, String)] = [
+        (.md, "summary.md"), (.junit, "junit.xml"), (.kcidb, "kcidb.json"), (.html, "report.html"), (.json, "report.json"),
+    ]
+
+    @discardableResult
+    public static func write(_ report: RunReport, to directory: URL, origin: String) throws -> [URL] {
+        try CachePaths.ensureDirectory(directory)
+        return try files.map { format, name in
+            let url = directory.appendingPathComponent(name)
+            let text = try ReportExporter.render(report, format: format, options: ExportOptions(origin: origin))
+            do {
+                try Data(text.utf8).write(to: url, options: .atomic)
+            } catch {
+                throw KGateError.infrastructure("cannot write report", location: url.path,
+                                                fix: "check that --report-dir is writable")
+            }
+            return url
+        }
+    }
+}
