@@ -148,7 +148,11 @@ public final class HTTPClient: @unchecked Sendable {
                 set(kgate_setopt_str(handle, CURLOPT_CUSTOMREQUEST, method))
             }
             if rc != CURLE_OK { return rc }
-            return curl_easy_perform(handle)
+            let performed = curl_easy_perform(handle)
+            // The buffers live only for this call: unhook them from the handle.
+            _ = kgate_setopt_ptr(handle, CURLOPT_ERRORBUFFER, nil)
+            _ = kgate_setopt_ptr(handle, CURLOPT_WRITEDATA, nil)
+            return performed
         }
         if sink.exceeded || code == CURLE_FILESIZE_EXCEEDED {
             return .transport(Int(code.rawValue), "response body exceeds \(config.maxBytes) bytes", retryable: false)
