@@ -1,16 +1,71 @@
 import ArgumentParser
 import Foundation
 import KGateCore
+import Pipeline
 
-/// `kgate bisect`. PLACEHOLDER: replaced by the issue that builds this verb.
+/// `kgate bisect`: find the commit in good..bad that regressed a workload.
 struct Bisect: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bisect", abstract: "Find the commit that regressed throughput.")
+    static let configuration = CommandConfiguration(
+        commandName: "bisect",
+        abstract: "Find the commit that regressed throughput, despite noise.",
+        discussion: """
+        Measures both endpoints first and stops if they are not distinguishable at the threshold.
+        Each step is classified against both endpoints' samples, with trials added until it is
+        clearly closer to one; commits that do not build or boot are skipped. The culprit is
+        confirmed by measuring its revert on top of bad. Exit 0 culprit named, 3 undecidable,
+        4 infrastructure failure, 64 usage error.
+        """)
 
     @OptionGroup var global: GlobalOptions
 
+    @Option(help: ArgumentHelp("A registered tree. Default: the embedded Debian 6.12 tree.", valueName: "name"))
+    var tree: String?
+
+    @Option(help: ArgumentHelp("A revision with good throughput.", valueName: "rev"))
+    var good: String
+
+    @Option(help: ArgumentHelp("A later revision with bad throughput.", valueName: "rev"))
+    var bad: String
+
+    @Option(help: ArgumentHelp("The workload to bisect on (built-in name or YAML file).", valueName: "name"))
+    var workload: String
+
+    @Option(help: ArgumentHelp("Pipeline for the kernel configuration and trial limits (default: nightly).", valueName: "name|file"))
+    var pipeline: String?
+
+    @Option(help: ArgumentHelp("Regression threshold, e.g. 3% or 0.03 (default: the mode's).", valueName: "percent"))
+    var threshold: String?
+
+    @Option(help: ArgumentHelp("Measurement mode.", valueName: "auto|deterministic|tcg|kvm"))
+    var mode: MeasurementMode?
+
+    @Flag(name: .customLong("first-parent"), help: "Follow only the first parent of merges.")
+    var firstParent = false
+
+    @Option(name: .customLong("report-dir"), help: ArgumentHelp("Write reports and bisect.log (git bisect replay format) here.",
+                                                                 valueName: "dir"))
+    var reportDir: String?
+
     func run() throws {
         try reportingErrors(global) {
-            throw KGateError.infrastructure("'kgate bisect' is not built yet")
+            let t = try threshold.map(parseFraction)
+            let outcome = try BisectDriver(paths: global.paths).run(BisectRequest(
+                tree: tree, good: good, bad: bad, workload: workload, pipeline: pipeline, threshold: t, mode: mode,
+                firstParent: firstParent, reportDir: reportDir.map { URL(fileURLWithPath: $0) }))
+            emit(outcome.log)
+            emit(outcome.summary)
+            if let culprit = outcome.culprit { emit(culprit) }
+            return outcome.exitCode
         }
     }
+}
+
+/// "3%", "3 %" or "0.03" → 0.03.
+func parseFraction(_ text: String) throws -> Double {
+    let t = text.trimmingCharacters(in: .whitespaces)
+    let value = t.hasSuffix("%") ? Double(t.dropLast().trimmingCharacters(in: .whitespaces)).map { $0 / 100 } : Double(t)
+    guard let value, value > 0, value < 1 else {
+        throw KGateError.usage("invalid threshold '\(text)'", fix: "use a percentage like 3% or a fraction like 0.03")
+    }
+    return value
 }

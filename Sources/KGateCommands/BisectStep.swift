@@ -1,16 +1,84 @@
 import ArgumentParser
 import Foundation
 import KGateCore
+import Pipeline
 
-/// `kgate bisect-step`. PLACEHOLDER: replaced by the issue that builds this verb.
+/// `kgate bisect-step`: one step of `git bisect run`, in the user's own clone.
 struct BisectStep: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bisect-step", abstract: "One step of git bisect run.")
+    static let configuration = CommandConfiguration(
+        commandName: "bisect-step",
+        abstract: "Classify the checked-out revision for `git bisect run`: exit 0 good, 1 bad, 125 skip.",
+        discussion: """
+        Builds the working tree of the clone (the current directory, or --source), boots it,
+        measures the workload and compares the samples with the good and bad samples given, or
+        with those of a stored run (--from-run: a check's base/candidate, a bisect's endpoints).
+        A revision that does not build or boot, or stays unclear at the trial cap, is skipped (125).
+        Errors of kgate itself exit 128 so that `git bisect run` stops instead of blaming a commit.
+
+          git bisect start BAD GOOD
+          git bisect run kgate bisect-step --workload tcp-stream-10ms --from-run 7
+        """)
 
     @OptionGroup var global: GlobalOptions
 
+    @Option(help: ArgumentHelp("The workload (built-in name or YAML file).", valueName: "name"))
+    var workload: String
+
+    @Option(name: .customLong("good-samples"), help: ArgumentHelp("Samples of the good revision, comma-separated.", valueName: "x,y,…"))
+    var goodSamples: String?
+
+    @Option(name: .customLong("bad-samples"), help: ArgumentHelp("Samples of the bad revision, comma-separated.", valueName: "x,y,…"))
+    var badSamples: String?
+
+    @Option(name: .customLong("from-run"), help: ArgumentHelp("Take good and bad samples from a stored run.", valueName: "run"))
+    var fromRun: Int64?
+
+    @Option(help: ArgumentHelp("The clone to build (default: the current directory).", valueName: "dir"))
+    var source: String?
+
+    @Option(help: ArgumentHelp("Pipeline for the kernel configuration and trial limits (default: nightly).", valueName: "name|file"))
+    var pipeline: String?
+
+    @Option(help: ArgumentHelp("Threshold, e.g. 3%.", valueName: "percent"))
+    var threshold: String?
+
+    @Option(help: ArgumentHelp("Measurement mode.", valueName: "auto|deterministic|tcg|kvm"))
+    var mode: MeasurementMode?
+
     func run() throws {
-        try reportingErrors(global) {
-            throw KGateError.infrastructure("'kgate bisect-step' is not built yet")
+        if global.verbose { Console.shared.verbose = true }
+        do {
+            let paths = global.paths
+            let (good, bad): ([Double], [Double])
+            if let fromRun {
+                (good, bad) = try BisectStepDriver.samples(fromRun: fromRun, workload: workload, paths: paths)
+            } else {
+                guard let goodSamples, let badSamples else {
+                    throw KGateError.usage("give --good-samples and --bad-samples, or --from-run RUN")
+                }
+                good = try Self.parse(goodSamples, "--good-samples")
+                bad = try Self.parse(badSamples, "--bad-samples")
+            }
+            let outcome = try BisectStepDriver(paths: paths).run(BisectStepRequest(
+                source: URL(fileURLWithPath: source ?? FileManager.default.currentDirectoryPath),
+                workload: workload, good: good, bad: bad, pipeline: pipeline,
+                threshold: try threshold.map(parseFraction), mode: mode))
+            emit(outcome.line)
+            if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
+        } catch let error as KGateError {
+            Console.shared.clear()
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            // 128: git bisect run aborts rather than marking the commit.
+            throw ExitCode(128)
+        }
+    }
+
+    static func parse(_ text: String, _ option: String) throws -> [Double] {
+        let parts = text.split(whereSeparator: { $0 == "," || $0 == " " })
+        guard parts.count <= 1000 else { throw KGateError.usage("\(option): more than 1000 samples") }
+        return try parts.map { p in
+            guard let v = Double(p), v.isFinite else { throw KGateError.usage("\(option): '\(p)' is not a number") }
+            return v
         }
     }
 }

@@ -1,16 +1,50 @@
 import ArgumentParser
 import Foundation
 import KGateCore
+import Pipeline
 
-/// `kgate nightly`. PLACEHOLDER: replaced by the issue that builds this verb.
+/// `kgate nightly`: did anything that landed since the last good night regress, and which commit?
 struct Nightly: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "nightly", abstract: "Nightly job over what landed.")
+    static let configuration = CommandConfiguration(
+        commandName: "nightly",
+        abstract: "Compare what landed with the last good night; on a regression, bisect to the commit.",
+        discussion: """
+        The last good revision is the head of the last passing nightly run of the same tree and
+        pipeline (kept in the results store), or --good. The first night records a baseline.
+        Exit codes as kgate check: 0 pass, 1 regression (the culprit is named), 3 inconclusive,
+        4 infrastructure failure, 64 usage error.
+        """)
 
     @OptionGroup var global: GlobalOptions
 
+    @Option(help: ArgumentHelp("A registered tree. Default: the embedded Debian 6.12 tree.", valueName: "name"))
+    var tree: String?
+
+    @Option(help: ArgumentHelp("The last good revision (default: from the results store).", valueName: "rev"))
+    var good: String?
+
+    @Option(help: ArgumentHelp("What landed (default: HEAD).", valueName: "rev"))
+    var head: String = "HEAD"
+
+    @Option(help: ArgumentHelp("Pipeline (default: nightly).", valueName: "name|file"))
+    var pipeline: String?
+
+    @Option(help: ArgumentHelp("Measurement mode.", valueName: "auto|deterministic|tcg|kvm"))
+    var mode: MeasurementMode?
+
+    @Option(name: .customLong("report-dir"), help: ArgumentHelp("Write the reports here.", valueName: "dir"))
+    var reportDir: String?
+
+    @Flag(name: .customLong("no-bisect"), help: "Do not bisect a regression.")
+    var noBisect = false
+
     func run() throws {
         try reportingErrors(global) {
-            throw KGateError.infrastructure("'kgate nightly' is not built yet")
+            let outcome = try NightlyDriver(paths: global.paths).run(NightlyRequest(
+                tree: tree, good: good, head: head, pipeline: pipeline, mode: mode,
+                reportDir: reportDir.map { URL(fileURLWithPath: $0) }, bisect: !noBisect))
+            emit(outcome.summary)
+            return outcome.exitCode
         }
     }
 }

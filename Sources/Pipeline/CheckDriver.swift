@@ -91,37 +91,15 @@ public struct CheckDriver: Sendable {
                                                                   series: series, mode: request.mode))
         do {
             try recorder.commits(try commits(repository, base: baseRev, series: series, candidate: candidate))
-            let outcome = try measure(spec: spec, config: config, repository: repository, base: baseRev,
-                                      candidate: candidate, request: request, recorder: recorder, clock: clock)
+            let outcome = try Comparison(spec: spec, config: config, repository: repository, paths: paths, console: console)
+                .run(base: baseRev, candidate: candidate, mode: request.mode, only: request.onlyWorkloads,
+                     recorder: recorder, clock: clock)
             return try finish(outcome, recorder: recorder, spec: spec, request: request, clock: clock)
         } catch let error as KGateError {
             try? recorder.finish(verdicts: [], exitCode: error.exitCode, clock: clock, note: error.what, failed: true)
             try? post(request.post, exitCode: error.exitCode, description: error.what)
             throw error
         }
-    }
-
-    private func measure(spec: PipelineSpec, config: BuildConfig, repository: KernelRepository, base: String,
-                         candidate: String, request: CheckRequest, recorder: RunRecorder,
-                         clock: StageClock) throws -> [WorkloadVerdict] {
-        let stage = KernelStage(repository: repository, config: config, paths: paths, console: console)
-        let baseBuild = try clock.measure("build base") {
-            try stage.build(base, role: .base, recorder: recorder, console: console)
-        }
-        let candidateBuild = try clock.measure("build candidate") {
-            try stage.build(candidate, role: .candidate, recorder: recorder, baseline: baseBuild, console: console)
-        }
-        for w in candidateBuild.newWarnings.prefix(10) {
-            console.line("new warning: \(w.file):\(w.line): \(w.message)")
-        }
-        let guest = try GuestStage.prepare(spec, requested: request.mode, probeKernel: baseBuild.imageURL, paths: paths,
-                                           clock: clock, console: console)
-        let workloads = try WorkloadPlan.resolve(spec, mode: guest.mode, only: request.onlyWorkloads)
-        let measurement = ABMeasurement(runner: TrialRunner(guest: guest, recorder: recorder), workloads: workloads)
-        return try measurement.run(base: KernelUnderTest(role: .base, revision: base, image: baseBuild.imageURL),
-                                   candidate: KernelUnderTest(role: .candidate, revision: candidate,
-                                                              image: candidateBuild.imageURL),
-                                   clock: clock, console: console)
     }
 
     private func finish(_ verdicts: [WorkloadVerdict], recorder: RunRecorder, spec: PipelineSpec, request: CheckRequest,

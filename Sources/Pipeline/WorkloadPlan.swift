@@ -29,6 +29,24 @@ public enum WorkloadPlan {
             return MeasuredWorkload(spec: workload, gate: gate)
         }
     }
+
+    /// One workload for bisection: the pipeline's entry when it has one, else
+    /// the workload with the pipeline's trial limits; `threshold` overrides.
+    public static func single(_ spec: PipelineSpec, name: String, mode: MeasurementMode,
+                              threshold: Double?) throws -> MeasuredWorkload {
+        var workload: MeasuredWorkload
+        if spec.workloads.contains(where: { $0.workload == name }), let w = try resolve(spec, mode: mode, only: [name]).first {
+            workload = w
+        } else {
+            let s = try Workloads.load(name)
+            workload = MeasuredWorkload(spec: s, gate: GateConfig(
+                threshold: PipelineSpec.defaultThreshold(for: mode), direction: s.direction,
+                minTrials: spec.trials.min, maxTrials: spec.trials.max, step: spec.trials.step))
+        }
+        if let threshold { workload.gate.threshold = threshold }
+        try workload.gate.validate(location: spec.source.path)
+        return workload
+    }
 }
 
 /// The guest for a pipeline: its image (built or cached) and the resolved mode.

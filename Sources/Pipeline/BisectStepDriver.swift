@@ -1,0 +1,111 @@
+import Foundation
+import Gate
+import KernelBuild
+import KernelTree
+import KGateCore
+import Results
+import Workloads
+
+/// What `kgate bisect-step` was asked: classify the working tree of a clone
+/// (as `git bisect run` leaves it) against known good and bad samples.
+public struct BisectStepRequest: Sendable {
+    public var source: URL
+    public var workload: String
+    public var good: [Double]
+    public var bad: [Double]
+    public var pipeline: String?
+    public var threshold: Double?
+    public var mode: MeasurementMode?
+
+    public init(source: URL, workload: String, good: [Double], bad: [Double], pipeline: String? = nil,
+                threshold: Double? = nil, mode: MeasurementMode? = nil) {
+        self.source = source; self.workload = workload; self.good = good; self.bad = bad; self.pipeline = pipeline
+        self.threshold = threshold; self.mode = mode
+    }
+}
+
+public struct BisectStepOutcome: Sendable {
+    /// `git bisect run` conventions: 0 good, 1 bad, 125 skip.
+    public var exitCode: Int32
+    public var revision: String
+    public var line: String
+}
+
+/// One step of `git bisect run kgate bisect-step …`: build the checked-out
+/// revision, boot it, measure, and say good, bad or skip (cannot build or
+/// boot, or still unclear at the trial cap).
+public struct BisectStepDriver: Sendable {
+    public let paths: CachePaths
+    public let console: Console
+
+    public init(paths: CachePaths, console: Console = .shared) {
+        self.paths = paths
+        self.console = console
+    }
+
+    public func run(_ request: BisectStepRequest) throws -> BisectStepOutcome {
+        guard request.good.count >= 2, request.bad.count >= 2 else {
+            throw KGateError.usage("bisect-step needs at least 2 good and 2 bad samples",
+                                   fix: "pass --good-samples and --bad-samples (comma-separated), or --from-run RUN")
+        }
+        let clock = StageClock(console: console)
+        let spec = try PipelineLoader.load(request.pipeline ?? "nightly")
+        let repository = try TreeStore(paths: paths).open(path: request.source)
+        let head = try repository.commit("HEAD")
+        let builder = KernelBuilder(paths: paths, console: console)
+        let build: BuildResult
+        do {
+            build = try builder.build(source: request.source, treeOID: head.treeOID, revision: head.oid,
+                                      config: KernelStage.config(for: spec))
+        } catch let error as KGateError where error.kind == .patch {
+            return skip(head.oid, "does not build: \(error.what)")
+        }
+        let guest = try GuestStage.prepare(spec, requested: request.mode, probeKernel: build.imageURL, paths: paths,
+                                           clock: clock, console: console)
+        let workload = try WorkloadPlan.single(spec, name: request.workload, mode: guest.mode, threshold: request.threshold)
+        let classifier = BisectClassifier(gate: workload.gate, good: request.good, bad: request.bad)
+        let runner = TrialRunner(guest: guest, recorder: nil)
+        let kernel = KernelUnderTest(role: .candidate, revision: head.oid, image: build.imageURL)
+        var values: [Double] = []
+        var need = max(2, workload.gate.minTrials / 2)
+        while true {
+            let samples: [Sample]
+            do {
+                samples = try runner.run(kernel, workloads: [workload], trials: [workload.spec.name: need],
+                                         done: [workload.spec.name: values.count], console: console)
+            } catch let error as KGateError where error.kind == .patch {
+                return skip(head.oid, "does not boot or run: \(error.what)")
+            }
+            values += samples.filter { $0.failure == nil }.map(\.value)
+            let result = classifier.classify(values)
+            switch result.classification {
+            case .good:
+                return BisectStepOutcome(exitCode: ExitCode.bisectGood, revision: head.oid,
+                                         line: "good \(head.oid) (median \(fmt(result.median))): \(result.reason)")
+            case .bad:
+                return BisectStepOutcome(exitCode: ExitCode.bisectBad, revision: head.oid,
+                                         line: "bad \(head.oid) (median \(fmt(result.median))): \(result.reason)")
+            case .skip, nil:
+                if values.count >= workload.gate.maxTrials {
+                    return skip(head.oid, "unclear after \(values.count) trials: \(result.reason)")
+                }
+                need = min(workload.gate.step, workload.gate.maxTrials - values.count)
+            }
+        }
+    }
+
+    private func skip(_ revision: String, _ why: String) -> BisectStepOutcome {
+        BisectStepOutcome(exitCode: ExitCode.bisectSkip, revision: revision, line: "skip \(revision): \(why)")
+    }
+
+    /// The good and bad samples of a stored run: a bisect's endpoints or a
+    /// check's base and candidate for `workload`.
+    public static func samples(fromRun run: Int64, workload: String, paths: CachePaths) throws -> (good: [Double], bad: [Double]) {
+        let report = try ResultStore(url: paths.resultsDatabase).report(run: run)
+        guard let v = report.workloads.first(where: { $0.workload == workload }) else {
+            throw KGateError.usage("run \(run) has no verdict for workload \(workload)",
+                                   fix: "kgate results show \(run) lists its workloads")
+        }
+        return (v.baseValues, v.candidateValues)
+    }
+}

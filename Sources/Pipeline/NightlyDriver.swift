@@ -1,0 +1,103 @@
+import Foundation
+import Gate
+import KernelTree
+import KGateCore
+import Results
+
+public struct NightlyRequest: Sendable {
+    public var tree: String?
+    /// The last good revision; default: the head of the last passing night of this tree and pipeline.
+    public var good: String?
+    public var head: String
+    public var pipeline: String?
+    public var mode: MeasurementMode?
+    public var reportDir: URL?
+    public var bisect: Bool
+
+    public init(tree: String? = nil, good: String? = nil, head: String = "HEAD", pipeline: String? = nil,
+                mode: MeasurementMode? = nil, reportDir: URL? = nil, bisect: Bool = true) {
+        self.tree = tree; self.good = good; self.head = head; self.pipeline = pipeline; self.mode = mode
+        self.reportDir = reportDir; self.bisect = bisect
+    }
+}
+
+public struct NightlyOutcome: Sendable {
+    public var exitCode: Int32
+    public var run: Int64
+    public var summary: String
+    public var culprit: String?
+}
+
+/// `kgate nightly`: compare what landed (head) with the last good night; on a
+/// regression, bisect the range on the worst workload and name the commit.
+public struct NightlyDriver: Sendable {
+    public let paths: CachePaths
+    public let console: Console
+
+    public init(paths: CachePaths, console: Console = .shared) {
+        self.paths = paths
+        self.console = console
+    }
+
+    public func run(_ request: NightlyRequest) throws -> NightlyOutcome {
+        let clock = StageClock(console: console)
+        let spec = try PipelineLoader.load(request.pipeline ?? "nightly")
+        let treeName = try request.tree ?? DefaultTree.ensure(paths: paths, console: console)
+        let repository = try TreeStore(paths: paths).open(treeName)
+        let head = try repository.resolve(request.head)
+        let store = try ResultStore(url: paths.resultsDatabase)
+        let lastGood = try request.good.map { try repository.resolve($0) }
+            ?? store.listRuns(limit: 1000).first {
+                $0.kind == .nightly && $0.tree == treeName && $0.pipeline == spec.name && $0.exitCode == ExitCode.pass
+            }?.candidateRevision
+        let mode = (request.mode ?? spec.mode).rawValue
+        guard let good = lastGood, good != head else {
+            // First night (or nothing landed): record head as the last good revision.
+            let recorder = try RunRecorder(store: store, start: RunStart(
+                kind: .nightly, tree: treeName, baseRevision: lastGood, candidateRevision: head,
+                seriesSubject: lastGood == nil ? "first night: baseline" : "nothing landed", mode: mode, pipeline: spec.name))
+            let summary = lastGood == nil
+                ? "first night for \(treeName) with \(spec.name): \(short(head)) recorded as the last good revision"
+                : "nothing landed since \(short(head))"
+            try recorder.finish(verdicts: [], exitCode: ExitCode.pass, clock: clock, note: summary)
+            return NightlyOutcome(exitCode: ExitCode.pass, run: recorder.run, summary: summary, culprit: nil)
+        }
+        let landed = try repository.range(good: good, bad: head, firstParent: false)
+        console.line("nightly \(treeName): \(landed.count) commit(s) landed since \(short(good))")
+        let recorder = try RunRecorder(store: store, start: RunStart(
+            kind: .nightly, tree: treeName, baseRevision: good, candidateRevision: head,
+            seriesSubject: "\(landed.count) commit(s) since \(short(good))", mode: mode, pipeline: spec.name))
+        do {
+            try recorder.commits(landed.map { RunCommit(role: "landed", commit: $0.oid, subject: $0.subject, author: $0.authorName) })
+            let verdicts = try Comparison(spec: spec, config: KernelStage.config(for: spec), repository: repository,
+                                          paths: paths, console: console)
+                .run(base: good, candidate: head, mode: request.mode, only: [], recorder: recorder, clock: clock)
+            let overall = GateOutcome.overall(verdicts.map(\.verdict.outcome))
+            var summary = "nightly \(short(good))..\(short(head)): \(overall.rawValue)"
+            var culprit: String?
+            let worst = verdicts.filter { $0.verdict.outcome == .regression }
+                .min { $0.verdict.analysis.effect * ($0.verdict.direction == .higherIsBetter ? 1 : -1)
+                    < $1.verdict.analysis.effect * ($1.verdict.direction == .higherIsBetter ? 1 : -1) }
+            try recorder.finish(verdicts: verdicts, exitCode: overall.exitCode, clock: clock)
+            if let worst, request.bisect, landed.count > 1 {
+                console.line("nightly: \(worst.workload) regressed; bisecting \(landed.count) commits")
+                let b = try BisectDriver(paths: paths, console: console).run(BisectRequest(
+                    tree: treeName, good: good, bad: head, workload: worst.workload, pipeline: spec.source.path,
+                    threshold: worst.verdict.threshold, mode: request.mode,
+                    reportDir: request.reportDir?.appendingPathComponent("bisect")))
+                culprit = b.culprit
+                summary += "\n" + b.summary
+            } else if let worst, landed.count == 1 {
+                culprit = head
+                summary += "\nonly one commit landed: \(short(head)) regressed \(worst.workload)"
+            }
+            if let dir = request.reportDir {
+                try ReportWriter.write(try store.report(run: recorder.run), to: dir, origin: spec.kcidbOrigin)
+            }
+            return NightlyOutcome(exitCode: overall.exitCode, run: recorder.run, summary: summary, culprit: culprit)
+        } catch let error as KGateError {
+            try? recorder.finish(verdicts: [], exitCode: error.exitCode, clock: clock, note: error.what, failed: true)
+            throw error
+        }
+    }
+}
