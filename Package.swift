@@ -56,7 +56,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "GateTests", dependencies: ["Gate", "TestSupport"]),
         .testTarget(name: "ResultsTests", dependencies: ["Results", "Gate", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Golden"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Gate", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

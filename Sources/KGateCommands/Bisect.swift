@@ -53,6 +53,7 @@ struct Bisect: ParsableCommand {
                 tree: tree, good: good, bad: bad, workload: workload, pipeline: pipeline, threshold: t, mode: mode,
                 firstParent: firstParent, reportDir: reportDir.map { URL(fileURLWithPath: $0) }))
             emit(outcome.log)
+            emit("run: \(outcome.run)")
             emit(outcome.summary)
             if let culprit = outcome.culprit { emit(culprit) }
             return outcome.exitCode

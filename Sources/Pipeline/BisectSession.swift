@@ -116,7 +116,7 @@ struct BisectSession {
             try record(commit.oid, .skip, unit: unit, note: "does not build: \(unbuildable[commit.oid] ?? "")")
             return .skip
         }
-        var need = max(2, workload.gate.minTrials / 2)
+        var need = workload.gate.minTrials
         while true {
             do {
                 try measure(commit.oid, image: image, runner: runner, workload: workload, trials: need)

@@ -67,7 +67,7 @@ public struct BisectStepDriver: Sendable {
         let runner = TrialRunner(guest: guest, recorder: nil)
         let kernel = KernelUnderTest(role: .candidate, revision: head.oid, image: build.imageURL)
         var values: [Double] = []
-        var need = max(2, workload.gate.minTrials / 2)
+        var need = workload.gate.minTrials
         while true {
             let samples: [Sample]
             do {

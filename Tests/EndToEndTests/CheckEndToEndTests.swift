@@ -1,0 +1,95 @@
+import Foundation
+import KGateCore
+import Testing
+import TestSupport
+
+/// `kgate check` end to end on the real imported Debian 6.12 tree: apply,
+/// build, boot, measure, decide, report — through the real binary.
+@Suite(.serialized) struct CheckEndToEndTests {
+    static let pipeline = TestEnv.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/e2e.yaml").path
+    static let examples = TestEnv.packageRoot.appendingPathComponent("pipelines/examples")
+
+    init() throws {
+        try SharedKernel.ensureTree()
+    }
+
+    func check(_ series: String, extra: [String] = []) throws -> (ProcessResult, URL) {
+        let reports = try TestEnv.temporaryDirectory("check-report")
+        let r = try TestEnv.kgate(["check", "--tree", TestEnv.defaultTreeName, "--series", series,
+                                   "--pipeline", Self.pipeline, "--report-dir", reports.path] + extra)
+        return (r, reports)
+    }
+
+    @Test func benignExampleSeriesPasses() throws {
+        let (r, reports) = try check(Self.examples.appendingPathComponent("benign-tcp-cleanup.mbox").path)
+        #expect(r.exitCode == 0, "stderr: \(r.stderr.suffix(3000))")
+        #expect(r.stdout.contains("tcp-stream-10ms"))
+        #expect(r.stdout.lowercased().contains("unchanged"))
+        for name in ["summary.md", "junit.xml", "kcidb.json", "report.html", "report.json"] {
+            #expect(FileManager.default.fileExists(atPath: reports.appendingPathComponent(name).path), "\(name)")
+        }
+        #expect(r.stderr.contains("stage breakdown:"))
+    }
+
+    @Test func regressingExampleSeriesExitsOneAndNamesTheWorkload() throws {
+        let (r, reports) = try check(Self.examples.appendingPathComponent("regress-tcp-rcv-audit.mbox").path)
+        #expect(r.exitCode == 1, "stderr: \(r.stderr.suffix(3000))")
+        #expect(r.stdout.contains("tcp-stream-10ms"))
+        #expect(r.stdout.lowercased().contains("regression"))
+        let junit = try String(contentsOf: reports.appendingPathComponent("junit.xml"), encoding: .utf8)
+        #expect(junit.contains("<failure"))
+    }
+
+    @Test func seriesThatDoesNotApplyExitsTwoNamingPatchAndFile() throws {
+        let maker = PatchMaker.forDefaultTree()
+        let path = "net/ipv4/tcp_input.c"
+        // The hunk's context was never in the file: the patch is against another tree.
+        let real = try maker.file(path)
+        let stale = real.replacingOccurrences(of: "#include <linux/mm.h>", with: "#include <linux/mm_stale.h>")
+        let diff = try PatchMaker.diff(path: path, old: stale,
+                                       new: stale.replacingOccurrences(of: "#include <linux/mm_stale.h>",
+                                                                        with: "#include <linux/mm_stale.h>\n#include <linux/kgate.h>"))
+        let ok = try commentEdit(maker, "net/ipv4/tcp_output.c", anchor: "#include <net/tcp.h>", note: "harmless first patch")
+        let series = try PatchMaker.write([
+            PatchMaker.mail(index: 1, total: 2, subject: "tcp: a harmless first patch", body: "Applies.", diff: ok.diff),
+            PatchMaker.mail(index: 2, total: 2, subject: "tcp: include the stale header", body: "Does not apply.", diff: diff),
+        ], name: "stale.mbox")
+        let (r, _) = try check(series.path)
+        #expect(r.exitCode == 2)
+        #expect(r.stderr.contains("2/2"))
+        #expect(r.stderr.contains("tcp: include the stale header"))
+        #expect(r.stderr.contains(path))
+        #expect(r.stderr.contains("@@"))
+    }
+
+    @Test func seriesWithASyntaxErrorExitsTwoQuotingTheCompiler() throws {
+        let maker = PatchMaker.forDefaultTree()
+        let path = "net/ipv4/tcp_cong.c"
+        let edit = try maker.edit(path, replacing: "#include <net/tcp.h>",
+                                  with: "#include <net/tcp.h>\n\nstatic int kgate_broken = ;")
+        let series = try PatchMaker.write([
+            PatchMaker.mail(index: 1, total: 1, subject: "tcp: cong: add a broken variable", body: "Does not build.",
+                            diff: edit.diff),
+        ], name: "syntax.mbox")
+        let (r, _) = try check(series.path)
+        #expect(r.exitCode == 2)
+        #expect(r.stderr.contains("tcp_cong.c:"))
+        #expect(r.stderr.contains("error:"))
+        #expect(r.stderr.contains("kgate_broken"))
+    }
+
+    @Test func seriesThatPanicsAtBootExitsTwoWithThePanicExcerpt() throws {
+        let maker = PatchMaker.forDefaultTree()
+        let path = "net/ipv4/tcp.c"
+        let edit = try maker.edit(path, replacing: "void __init tcp_init(void)\n{\n",
+                                  with: "void __init tcp_init(void)\n{\n\tpanic(\"kgate e2e: tcp_init refuses to run\");\n")
+        let series = try PatchMaker.write([
+            PatchMaker.mail(index: 1, total: 1, subject: "tcp: panic in tcp_init", body: "Does not boot.", diff: edit.diff),
+        ], name: "panic.mbox")
+        let (r, _) = try check(series.path)
+        #expect(r.exitCode == 2)
+        #expect(r.stderr.contains("Kernel panic"))
+        #expect(r.stderr.contains("kgate e2e: tcp_init refuses to run"))
+        #expect(r.stderr.contains("candidate"))
+    }
+}
