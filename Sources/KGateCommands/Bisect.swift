@@ -9,10 +9,10 @@ struct Bisect: ParsableCommand {
         commandName: "bisect",
         abstract: "Find the commit that regressed throughput, despite noise.",
         discussion: """
-        Measures both endpoints first and stops if they are not distinguishable at the threshold.
-        Each step is classified against both endpoints' samples, with trials added until it is
-        clearly closer to one; commits that do not build or boot are skipped. The culprit is
-        confirmed by measuring its revert on top of bad. Exit 0 culprit named, 3 undecidable,
+        Measures both endpoints first and stops if they are not distinguishable at the threshold. \
+        Each step is classified against both endpoints' samples, with trials added until it is \
+        clearly closer to one; commits that do not build or boot are skipped. The culprit is \
+        confirmed by measuring its revert on top of bad. Exit 0 culprit named, 3 undecidable, \
         4 infrastructure failure, 64 usage error.
         """)
 

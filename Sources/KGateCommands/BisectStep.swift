@@ -9,10 +9,10 @@ struct BisectStep: ParsableCommand {
         commandName: "bisect-step",
         abstract: "Classify the checked-out revision for `git bisect run`: exit 0 good, 1 bad, 125 skip.",
         discussion: """
-        Builds the working tree of the clone (the current directory, or --source), boots it,
-        measures the workload and compares the samples with the good and bad samples given, or
-        with those of a stored run (--from-run: a check's base/candidate, a bisect's endpoints).
-        A revision that does not build or boot, or stays unclear at the trial cap, is skipped (125).
+        Builds the working tree of the clone (the current directory, or --source), boots it, \
+        measures the workload and compares the samples with the good and bad samples given, or \
+        with those of a stored run (--from-run: a check's base/candidate, a bisect's endpoints). \
+        A revision that does not build or boot, or stays unclear at the trial cap, is skipped (125). \
         Errors of kgate itself exit 128 so that `git bisect run` stops instead of blaming a commit.
 
           git bisect start BAD GOOD

@@ -10,10 +10,10 @@ struct Check: ParsableCommand {
         commandName: "check",
         abstract: "Pre-merge gate: does this series regress network throughput against its base?",
         discussion: """
-        Applies the series on the base, builds both kernels, boots both, runs the pipeline's
-        workloads with adaptive A/B trials and decides. Without --tree the embedded default is
-        used: Debian's Linux 6.12 source, imported into the cache on first use, its head as base.
-        Exit codes: 0 pass, 1 throughput regression, 2 broken patch (does not apply, build or
+        Applies the series on the base, builds both kernels, boots both, runs the pipeline's \
+        workloads with adaptive A/B trials and decides. Without --tree the embedded default is \
+        used: Debian's Linux 6.12 source, imported into the cache on first use, its head as base. \
+        Exit codes: 0 pass, 1 throughput regression, 2 broken patch (does not apply, build or \
         boot), 3 inconclusive, 4 infrastructure failure, 64 usage error.
         """)
 

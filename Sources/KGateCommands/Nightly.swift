@@ -9,9 +9,9 @@ struct Nightly: ParsableCommand {
         commandName: "nightly",
         abstract: "Compare what landed with the last good night; on a regression, bisect to the commit.",
         discussion: """
-        The last good revision is the head of the last passing nightly run of the same tree and
-        pipeline (kept in the results store), or --good. The first night records a baseline.
-        Exit codes as kgate check: 0 pass, 1 regression (the culprit is named), 3 inconclusive,
+        The last good revision is the head of the last passing nightly run of the same tree and \
+        pipeline (kept in the results store), or --good. The first night records a baseline. \
+        Exit codes as kgate check: 0 pass, 1 regression (the culprit is named), 3 inconclusive, \
         4 infrastructure failure, 64 usage error.
         """)
 

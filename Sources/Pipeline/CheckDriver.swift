@@ -84,6 +84,7 @@ public struct CheckDriver: Sendable {
             let recorder = try RunRecorder(store: store, start: start(spec, tree: treeName, base: baseRev, candidate: nil,
                                                                       series: series, mode: request.mode))
             try recorder.finish(verdicts: [], exitCode: error.exitCode, clock: clock, note: error.what, failed: true)
+            postReporting(request.post, exitCode: error.exitCode, description: error.what)
             throw error
         }
         console.line("applied \(series.patches.count) patch(es) on \(short(baseRev)): candidate \(short(candidate))")
@@ -97,7 +98,7 @@ public struct CheckDriver: Sendable {
             return try finish(outcome, recorder: recorder, spec: spec, request: request, clock: clock)
         } catch let error as KGateError {
             try? recorder.finish(verdicts: [], exitCode: error.exitCode, clock: clock, note: error.what, failed: true)
-            try? post(request.post, exitCode: error.exitCode, description: error.what)
+            postReporting(request.post, exitCode: error.exitCode, description: error.what)
             throw error
         }
     }
@@ -150,6 +151,16 @@ public struct CheckDriver: Sendable {
         }
         out.append(RunCommit(role: "candidate", commit: candidate, subject: series.patches.last?.subject ?? "", author: ""))
         return out
+    }
+
+    /// Posts a failure's check; a failing post is reported, not thrown (the
+    /// run's own error is the one that matters).
+    private func postReporting(_ post: PatchworkPost?, exitCode: Int32, description: String) {
+        do {
+            try self.post(post, exitCode: exitCode, description: description)
+        } catch {
+            console.line("warning: could not post the check to patchwork: \(error)")
+        }
     }
 
     /// Posts the verdict as a patchwork check: success, fail (regression or

@@ -62,6 +62,43 @@ import TestSupport
         #expect(r.stderr.contains("@@"))
     }
 
+    /// A patchwork-driven check: the series comes from patchwork's REST API, the
+    /// verdict goes back as a check; the token travels only in the header.
+    @Test func patchworkSeriesIsFetchedAndTheVerdictPostedAsACheck() throws {
+        let maker = PatchMaker.forDefaultTree()
+        let stale = try maker.file("net/ipv4/tcp_input.c").replacingOccurrences(of: "#include <linux/mm.h>",
+                                                                                 with: "#include <linux/mm_gone.h>")
+        let diff = try PatchMaker.diff(path: "net/ipv4/tcp_input.c", old: stale,
+                                       new: stale + "/* trailing note */\n")
+        let mbox = PatchMaker.mail(index: 1, total: 1, subject: "tcp: a patch against another tree", body: "Stale.", diff: diff)
+        let mboxServer = try HTTPTestServer(routes: ["/series/90/mbox/": [.init(text: mbox)]])
+        defer { mboxServer.stop() }
+        let json = """
+            {"id": 90, "name": "stale", "version": 1, "mbox": "\(mboxServer.baseURL)/series/90/mbox/",
+             "patches": [{"id": 901, "msgid": "<e2e-1-1@example.org>"}]}
+            """
+        let api = try HTTPTestServer(routes: [
+            "/api/1.1/series/90/": [.init(text: json, headers: ["Content-Type": "application/json"])],
+            "/api/1.1/patches/901/checks/": [.init(status: 201, text: "{}", headers: ["Content-Type": "application/json"])],
+        ])
+        defer { api.stop() }
+        let token = "kgate-e2e-secret-token"
+        let r = try TestEnv.kgate(["check", "--tree", TestEnv.defaultTreeName, "--patchwork", api.baseURL, "--series", "90",
+                                   "--post-patchwork", "901", "--pipeline", Self.pipeline,
+                                   "--target-url", "https://ci.example.org/job/1"],
+                                  environment: ["KGATE_PATCHWORK_TOKEN": token])
+        #expect(r.exitCode == 2, "stderr: \(r.stderr.suffix(2000))")
+        #expect(!r.stdout.contains(token) && !r.stderr.contains(token))
+        let post = try #require(try api.requests().first { $0.method == "POST" })
+        #expect(post.path == "/api/1.1/patches/901/checks/")
+        #expect(post.headers["Authorization"] == "Token \(token)")
+        let body = try JSONSerialization.jsonObject(with: post.body) as? [String: Any]
+        #expect(body?["state"] as? String == "fail")
+        #expect(body?["context"] as? String == "kgate-throughput")
+        #expect(body?["target_url"] as? String == "https://ci.example.org/job/1")
+        #expect((body?["description"] as? String)?.contains("does not apply") == true)
+    }
+
     @Test func seriesWithASyntaxErrorExitsTwoQuotingTheCompiler() throws {
         let maker = PatchMaker.forDefaultTree()
         let path = "net/ipv4/tcp_cong.c"
