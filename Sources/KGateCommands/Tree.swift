@@ -28,7 +28,7 @@ struct TreeRow: Codable {
 
 func emitJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let data = try encoder.encode(value)
     emit(String(decoding: data, as: UTF8.self))
 }

@@ -47,6 +47,19 @@ import TestSupport
         #expect(throws: KGateError.self) { try store.importSource(src, name: "../bad", console: quiet) }
     }
 
+    @Test func concurrentImportsOfOneNameDoNotCollide() async throws {
+        let (cache, src) = try Fixture.source(Fixture.base)
+        let results = try await withThrowingTaskGroup(of: TreeInfo.self) { group in
+            for _ in 0..<3 {
+                group.addTask { try TreeStore(paths: cache).importSource(src, name: "same", console: Console(interactive: false)) }
+            }
+            return try await group.reduce(into: [TreeInfo]()) { $0.append($1) }
+        }
+        #expect(results.count == 3 && Set(results.map(\.path)).count == 1)
+        #expect(try TreeStore(paths: cache).list().count == 1)
+        #expect(try TreeStore(paths: cache).open("same").resolve("HEAD").count == 40)
+    }
+
     @Test func importStripsTheTarballTopDirectory() throws {
         let (cache, src) = try Fixture.source(["proj-1.0/README": "top\n", "proj-1.0/sub/a.c": "int a;\n"])
         let tarball = src.deletingLastPathComponent().appendingPathComponent("proj-1.0.tar.gz")
