@@ -7,7 +7,7 @@ import KernelTree
 struct Tree: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tree", abstract: "Manage kernel trees (import, add, list).",
-        subcommands: [TreeImport.self, TreeAdd.self, TreeList.self])
+        subcommands: [TreeImport.self, TreeAdd.self, TreeList.self, TreeCheckout.self, TreeApply.self])
 }
 
 /// One tree as `list`/`import`/`add` print it.
@@ -28,7 +28,7 @@ struct TreeRow: Codable {
 
 func emitJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let data = try encoder.encode(value)
     emit(String(decoding: data, as: UTF8.self))
 }
@@ -90,6 +90,60 @@ struct TreeList: ParsableCommand {
             } else {
                 for row in rows { emit(row.line) }
             }
+            return 0
+        }
+    }
+}
+
+/// `kgate tree checkout`: the persistent worktree at a revision (incremental).
+struct TreeCheckout: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkout",
+        abstract: "Check a revision out into the tree's persistent worktree, writing only changed files.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Tree name.") var name: String
+    @Argument(help: "Revision (branch, tag, id, HEAD~N).") var revision: String = "HEAD"
+    @Option(help: "Seconds to wait for another run's lock on the worktree.") var lockTimeout: Double = 600
+
+    func run() throws {
+        try reportingErrors(global) {
+            let repo = try TreeStore(paths: global.paths).open(name)
+            let wt = try repo.checkout(revision, paths: global.paths, lockTimeout: lockTimeout)
+            defer { wt.release() }
+            Console.shared.line(String(format: "checkout %@ %@: %d written, %d removed, %.2f s", name, wt.commit,
+                                       wt.stats.filesWritten, wt.stats.filesRemoved, wt.stats.seconds))
+            emit("\(wt.commit)\t\(wt.url.path)")
+            return 0
+        }
+    }
+}
+
+/// `kgate tree apply`: plain diff files as commits under refs/kgate/<ref>
+/// (mail series go through `kgate series`; this is for hand-made diffs).
+struct TreeApply: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply", abstract: "Apply plain git-format diff files as one commit each under refs/kgate/<ref>.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Tree name.") var name: String
+    @Option(help: "Base revision.") var onto: String = "HEAD"
+    @Option(help: "Ref name under refs/kgate/.") var ref: String
+    @Argument(help: "Diff files, in order.") var diffs: [String]
+
+    func run() throws {
+        try reportingErrors(global) {
+            let patches = try diffs.enumerated().map { i, path -> PatchToApply in
+                let url = URL(fileURLWithPath: path)
+                let data = try readBoundedFile(url, limit: 64 << 20, what: "diff")
+                let subject = url.lastPathComponent
+                return PatchToApply(label: "\(i + 1)/\(diffs.count) '\(subject)'", authorName: "kgate",
+                                    authorEmail: "kgate@localhost", date: Date(timeIntervalSince1970: 1_700_000_000),
+                                    timezoneOffsetMinutes: 0, message: "Apply \(subject)\n",
+                                    diff: String(decoding: data, as: UTF8.self))
+            }
+            let ids = try TreeStore(paths: global.paths).open(name).apply(patches, onto: onto, refName: ref)
+            for id in ids { emit(id) }
             return 0
         }
     }

@@ -1,8 +1,9 @@
 import Foundation
 import KGateCore
 
-// CONTRACT (filled in by issue 2's tree work). Signatures other modules and
-// commands code against; bodies marked PLACEHOLDER throw until implemented.
+// The KernelTree value types. TreeStore (TreeStore.swift, Import.swift) and
+// KernelRepository (Repository.swift, Apply.swift, Revert.swift, Checkout.swift)
+// implement the operations on them with libgit2.
 
 /// One registered tree.
 public struct TreeInfo: Codable, Sendable, Equatable {

@@ -39,7 +39,18 @@ extension TreeStore {
         try CachePaths.ensureDirectory(staging)
         defer { removeTree(staging) }
 
-        let root = isDirectory.boolValue ? src : try extract(src, into: staging, name: name, console: console)
+        var extraction: URL?
+        defer { if let extraction { removeTree(extraction) } }
+        let root: URL
+        if isDirectory.boolValue {
+            root = src
+        } else {
+            let scratch = scratchDirectory(for: src).appendingPathComponent("kgate-import-\(name)-\(getpid())")
+            removeTree(scratch)
+            try CachePaths.ensureDirectory(scratch)
+            extraction = scratch
+            root = try extract(src, into: scratch, name: name, console: console)
+        }
         let temporaryRepo = staging.appendingPathComponent("repo.git")
         let writer = try ImportWriter(repositoryPath: temporaryRepo.path, name: name, console: console)
         let commit = try writer.run(root: root, message: "Import \(src.lastPathComponent)")
@@ -63,6 +74,21 @@ extension TreeStore {
                             name, stats.files, Double(stats.bytes) / 1e6, src.lastPathComponent,
                             Date().timeIntervalSince(start), commit))
         return info
+    }
+
+    /// Where a tarball is unpacked: tmpfs (/dev/shm) when it has room for the
+    /// unpacked tree, so ~1.7 GB of short-lived files never hit the disk (and
+    /// removing 86k files costs no disk I/O); else beside the repositories.
+    private func scratchDirectory(for tarball: URL) -> URL {
+        let shm = URL(fileURLWithPath: "/dev/shm")
+        let size = ((try? FileManager.default.attributesOfItem(atPath: tarball.path))?[.size] as? NSNumber)?.int64Value ?? 0
+        let estimate = size * 16 + (1 << 30) // kernel sources unpack to ~11x their .tar.xz size
+        if let attrs = try? FileManager.default.attributesOfFileSystem(forPath: shm.path),
+           let free = (attrs[.systemFreeSize] as? NSNumber)?.int64Value, free > estimate,
+           access(shm.path, W_OK) == 0 {
+            return shm
+        }
+        return paths.trees
     }
 
     /// Removes a scratch directory of ~86k files (`rm -rf` is several times

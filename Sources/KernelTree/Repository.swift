@@ -238,3 +238,24 @@ extension KernelRepository {
         return try? repository.resolve("HEAD")
     }
 }
+
+extension KernelRepository {
+    /// Creates a commit with the tree of `treeOf` and the given parents (no ref
+    /// moves), authored by kgate at `time`. Used to build merges and fixtures.
+    func createCommit(treeOf revision: String, parents: [String], message: String, time: Int64) throws -> String {
+        try locked {
+            let commit = try lookupCommit(resolveOID(revision))
+            guard let treeID = git_commit_tree_id(commit.pointer)?.pointee else {
+                throw KGateError.infrastructure("commit without tree", location: revision)
+            }
+            let signature = try GitSignature.kgate(time: time)
+            return try createCommit(tree: treeID, parents: parents.map { try resolveOID($0) }, message: message,
+                                    author: signature, committer: signature).hex
+        }
+    }
+
+    /// Points a full ref name at `revision`.
+    func setReference(_ refName: String, to revision: String) throws {
+        try locked { try setReference(refName, to: resolveOID(revision), log: "kgate: set \(refName)") }
+    }
+}

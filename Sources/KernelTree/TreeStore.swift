@@ -76,7 +76,7 @@ public final class TreeStore: @unchecked Sendable {
     private func writeRegistry(_ registry: Registry) throws {
         try CachePaths.ensureDirectory(paths.trees)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var sorted = registry
         sorted.trees.sort { $0.name < $1.name }
         do {

@@ -1,3 +1,0 @@
-import Testing
-
-// PLACEHOLDER: replaced by the issue that builds KernelTree.
