@@ -5,20 +5,6 @@ import Testing
 import TestSupport
 @testable import PatchSeries
 
-/// True once the real KernelTree (libgit2) replaces the contract stubs; until
-/// then these tests are reported as skipped, not passed.
-let kernelTreeImplemented: Bool = {
-    guard let dir = try? TestEnv.temporaryDirectory("kt-probe") else { return false }
-    do {
-        _ = try TreeStore(paths: CachePaths(root: dir)).list()
-        return true
-    } catch let error as KGateError {
-        return !error.what.contains("not implemented")
-    } catch {
-        return true
-    }
-}()
-
 /// Recreates the fixture's base commit byte for byte (same tree, author,
 /// committer, dates, message), so its id is the series' base-commit.
 func makeBaseRepository() throws -> URL {
@@ -38,7 +24,7 @@ func makeBaseRepository() throws -> URL {
     return repo
 }
 
-@Suite("series apply through KernelTree", .enabled(if: kernelTreeImplemented, "KernelTree is still the contract stub"))
+@Suite("series apply through KernelTree")
 struct SeriesApplyTests {
     @Test func appliesOnTheBaseCommitWithAuthorsAndTrailers() throws {
         let series = try SeriesLoader().load(source: Fixtures.url("thread.mbox").path)
