@@ -31,7 +31,7 @@ for w in $WORKLOADS; do
         fi
         end=$(date +%s.%N)
         grep -v '"failure"' "$tmp/out" | grep -o '"value":[-0-9.e+]*' | cut -d: -f2 > "$tmp/values" || true
-        unit=$(grep -o '"unit":"[^"]*"' "$tmp/out" | head -1 | cut -d'"' -f4)
+        unit=$(grep -o '"unit":"[^"]*"' "$tmp/out" | head -1 | cut -d'"' -f4 | sed 's:\\/:/:g')
         total=$(wc -l < "$tmp/out")
         awk -v w="$w" -v m="$m" -v total="$total" -v start="$start" -v end="$end" -v trials="$TRIALS" -v unit="$unit" '
             { v[NR] = $1; s += $1 }

@@ -79,7 +79,7 @@ enum BuiltinWorkloads {
         """#,
         "tcp-memcg": #"""
         name: tcp-memcg
-        description: One TCP stream at 5 ms one-way delay whose receiver (iperf3 server) runs in a cgroup v2 with memory.high 12M and memory.max 32M and large receive buffers; memcg socket pressure throttles the receive window.
+        description: One TCP stream at 10 ms one-way delay each way with 0.05 % loss on the data path (so the receiver holds an out-of-order queue), 32 MiB socket buffers, and the receiver (iperf3 server) in a cgroup v2 with memory.high 16M (memory.max 64M as an OOM guard); memcg socket pressure and reclaim throttle the receiver.
         tool: iperf3-tcp
         duration: 5
         warmup: 1
@@ -87,17 +87,19 @@ enum BuiltinWorkloads {
         flows: 1
         shaping:
           snd:
-            netem: {delay_ms: 5, limit: 10000}
+            netem: {delay_ms: 10, loss_percent: 0.05, limit: 10000}
           rcv:
-            netem: {delay_ms: 5, limit: 10000}
+            netem: {delay_ms: 10, limit: 10000}
         tuning:
           congestion_control: cubic
           sysctls:
             net.ipv4.tcp_rmem: "4096 131072 33554432"
+            net.ipv4.tcp_wmem: "4096 16384 33554432"
             net.core.rmem_max: "33554432"
+            net.core.wmem_max: "33554432"
         cgroup:
-          memory_high: 12M
-          memory_max: 32M
+          memory_high: 16M
+          memory_max: 64M
         metric: throughput_bps
         """#,
     ]

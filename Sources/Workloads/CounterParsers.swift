@@ -89,9 +89,19 @@ public enum CounterParsers {
         return out
     }
 
+    /// cgroup memory.peak (one number, bytes, since the cgroup was made) → "memcg.peak_bytes".
+    public static func memoryPeak(_ text: String) throws -> CounterSnapshot {
+        try bounded(text)
+        let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let v = Double(t), v.isFinite, v >= 0 else {
+            throw KGateError.infrastructure("memory.peak is not a number", excerpt: String(t.prefix(100)))
+        }
+        return ["memcg.peak_bytes": v]
+    }
+
     /// Keys whose values are levels, not event counts: a trial reports their value after it.
     public static func isGauge(_ key: String) -> Bool {
-        key.hasPrefix("memcg.pressure.") && !key.hasSuffix(".total")
+        (key.hasPrefix("memcg.pressure.") && !key.hasSuffix(".total")) || key == "memcg.peak_bytes"
     }
 
     /// after − before per key (a key missing before counts from 0); gauges report their

@@ -35,7 +35,7 @@ public enum PlanGenerator {
     /// Files snapshotted per namespace (TCP counters are per network namespace).
     public static let perNamespaceFiles = ["netstat", "snmp"]
     public static let globalFiles = ["interrupts", "vmstat"]
-    public static let cgroupFiles = ["memory.stat", "memory.pressure", "memory.events"]
+    public static let cgroupFiles = ["memory.stat", "memory.pressure", "memory.events", "memory.peak"]
     public static let cgroupPath = "/sys/fs/cgroup/kgate-rcv"
 
     public static func script(_ runs: [PlannedRun]) -> String {
@@ -87,7 +87,7 @@ public enum PlanGenerator {
     }
 
     # kg_sysctl STEP KEY VALUE: writes the sysctl in the root namespace (old value
-    # restored at teardown) and in snd and rcv wherever it is writable; fails when it exists nowhere.
+    # restored at teardown) and in snd and rcv where it exists; fails when it exists nowhere.
     kg_sysctl() {
         kg_p=/proc/sys/$(echo "$2" | tr . /)
         kg_found=0
@@ -97,11 +97,14 @@ public enum PlanGenerator {
             kg_step "$1" sh -c "echo '$3' > $kg_p" || return 1
         fi
         for kg_ns in snd rcv; do
-            # Read-only in a namespace (e.g. net.core.rmem_max): the root value applies.
-            if "$KG_IP" netns exec $kg_ns sh -c "test -e $kg_p"; then kg_found=1; fi
-            if "$KG_IP" netns exec $kg_ns sh -c "test -w $kg_p"; then
-                kg_step "$1" "$KG_IP" netns exec $kg_ns sh -c "echo '$3' > $kg_p" || return 1
-            fi
+            "$KG_IP" netns exec $kg_ns sh -c "test -e $kg_p" || continue
+            kg_found=1
+            "$KG_IP" netns exec $kg_ns sh -c "echo '$3' > $kg_p" 2>/dev/null && continue
+            # Read-only in a namespace (net.core.rmem_max shows the root value): fine when
+            # it reads as asked; otherwise run it again to quote the error.
+            kg_now=$("$KG_IP" netns exec $kg_ns cat "$kg_p" | tr -s ' \t' '  ')
+            [ "$kg_now" = "$(echo "$3" | tr -s ' \t' '  ')" ] && continue
+            kg_step "$1" "$KG_IP" netns exec $kg_ns sh -c "echo '$3' > $kg_p" || return 1
         done
         [ $kg_found -eq 1 ] || kg_fail "$1" "sysctl $2 does not exist in this kernel ($kg_p is missing)"
     }
@@ -139,7 +142,7 @@ public enum PlanGenerator {
             kgate_put "$1.$kg_f" "$KG_DIR/snap"
         done
         if [ -n "$2" ]; then
-            for kg_f in memory.stat memory.pressure memory.events; do
+            for kg_f in memory.stat memory.pressure memory.events memory.peak; do
                 cat "$2/$kg_f" > "$KG_DIR/snap" 2>&1
                 kgate_put "$1.$kg_f" "$KG_DIR/snap"
             done

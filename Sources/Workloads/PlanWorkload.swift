@@ -127,7 +127,7 @@ extension PlanGenerator {
                 \(serverLaunch) > "$KG_DIR/server.out" 2> "$KG_DIR/server.err" &
                 kg_spid=$!
                 if kg_wait_listen rcv \(hexPort); then
-                    kgate_run "$kg_p.\(toolBlob)" "$KG_IP" netns exec snd \(client)
+                    kgate_run "$kg_p.\(toolBlob)" timeout \(w.duration + w.warmup + 60) "$KG_IP" netns exec snd \(client)
                 else
                     kg_fail "$kg_p.\(toolBlob)" "the server did not listen on port \(port) within 10 s"
                 fi

@@ -142,6 +142,7 @@ public enum TrialAnalyzer {
                 try add("memory.stat", prefix: "", CounterParsers.memoryStat)
                 try add("memory.pressure", prefix: "", CounterParsers.pressure)
                 try add("memory.events", prefix: "", CounterParsers.memoryEvents)
+                try add("memory.peak", prefix: "", CounterParsers.memoryPeak)
             }
             return all
         }

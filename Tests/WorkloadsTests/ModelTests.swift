@@ -21,7 +21,7 @@ import TestSupport
         #expect(byName["udp-rate"]?.udpRate == "200M")
         #expect(byName["rr-latency"]?.tool == .sockperfPingPong)
         #expect(byName["rr-latency"]?.direction == .lowerIsBetter)
-        #expect(byName["tcp-memcg"]?.cgroup?.memoryMax == "32M")
+        #expect(byName["tcp-memcg"]?.cgroup?.memoryHigh == "16M")
         #expect(byName["tcp-stream-10ms"]?.direction == .higherIsBetter)
     }
 

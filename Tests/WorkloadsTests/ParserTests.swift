@@ -80,10 +80,14 @@ import Testing
         #expect(vm["vmstat.nr_free_pages"] == nil)
         let psi = try CounterParsers.pressure(try Fixtures.text("proc-pressure-memory.txt"))
         #expect(psi["memcg.pressure.some.total"] != nil && psi["memcg.pressure.full.avg10"] != nil)
-        let stat = try CounterParsers.memoryStat("anon 1234\nsock 65536\nfile 0\n")
-        #expect(stat["memcg.stat.sock"] == 65536)
-        let ev = try CounterParsers.memoryEvents("low 0\nhigh 17\nmax 3\noom 0\noom_kill 0\n")
-        #expect(ev["memcg.events.high"] == 17 && ev["memcg.events.max"] == 3)
+        // cgroup files captured in the guest (Linux 6.12, receiver cgroup with memory.high=4M).
+        let stat = try CounterParsers.memoryStat(try Fixtures.text("guest-memory.stat"))
+        #expect(stat["memcg.stat.sock"] != nil && stat["memcg.stat.anon"] != nil && stat.count > 20)
+        let ev = try CounterParsers.memoryEvents(try Fixtures.text("guest-memory.events"))
+        #expect(ev["memcg.events.high"] == 593 && ev["memcg.events.oom_kill"] == 0)
+        let gpsi = try CounterParsers.pressure(try Fixtures.text("guest-memory.pressure"))
+        #expect(gpsi["memcg.pressure.some.avg10"] == 98.78 && gpsi["memcg.pressure.full.total"] == 68081614)
+        #expect(try CounterParsers.memoryPeak(try Fixtures.text("guest-memory.peak")) == ["memcg.peak_bytes": 25628672])
         let tooBig = expectKGateError { _ = try CounterParsers.vmstat(String(repeating: "x 1\n", count: 300_000)) }
         #expect(tooBig?.what.contains("too large") == true)
         let weird = expectKGateError { _ = try CounterParsers.memoryStat("sock$(reboot) 1\n") }
