@@ -24,7 +24,7 @@ secs() { echo "$2 - $1" | bc -l | xargs printf '%.1f'; }
 declare -A T
 kbuild() {  # kbuild LABEL: kgate build of the checkout as it is; records wall seconds
   local t0 t1; t0=$(now)
-  "$KGATE" --cache "$CACHE" build --source "$SRC" --jobs "$JOBS" --timings >"$WORK/$1.out" 2>"$WORK/$1.err" \
+  "$KGATE" build --cache "$CACHE" --source "$SRC" --jobs "$JOBS" --timings >"$WORK/$1.out" 2>"$WORK/$1.err" \
     || { echo "kgate build failed ($1):" >&2; tail -20 "$WORK/$1.err" >&2; exit 1; }
   t1=$(now); T[$1]=$(secs "$t0" "$t1")
   grep '^timings:' "$WORK/$1.err" | sed "s/^/  [$1] /" || true

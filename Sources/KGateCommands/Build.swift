@@ -58,6 +58,7 @@ struct Build: ParsableCommand {
             } else {
                 config = BuildConfig(base: base, fragments: fragment.map { URL(fileURLWithPath: $0) }, items: set)
             }
+            _ = try config.resolve()  // bad fragments are reported before any tree work
             let builder = KernelBuilder(paths: paths, jobs: jobs)
             if let source {
                 let dir = URL(fileURLWithPath: source)

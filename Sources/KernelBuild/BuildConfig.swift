@@ -138,7 +138,8 @@ public struct BuildConfig: Sendable, Equatable {
 
     /// The shipped fragments (`vm-images/kconfig/*.config`), not user-provided.
     public static func standard(base: ConfigBase = .tinyconfig, items: [String] = []) throws -> BuildConfig {
-        guard let dir = KernelBuild.defaultFragmentsDirectory() else {
+        let shared = (try? Resources.vmImages()).map { $0.appendingPathComponent("kconfig") }
+        guard let dir = shared ?? KernelBuild.defaultFragmentsDirectory() else {
             throw KGateError.infrastructure("cannot find the shipped kconfig fragments (vm-images/kconfig)",
                                             location: FileManager.default.currentDirectoryPath,
                                             fix: "run kgate from its source checkout, or pass --fragment FILE")

@@ -86,7 +86,7 @@ public enum BuildLog {
                     excerpt.append(lines[i - 1])
                 }
                 excerpt += context(from: i)
-                return BuildFailure(location: "\(file):\(d.line)", message: line,
+                return BuildFailure(location: "\(file):\(d.line)", message: rewrite([line], d.file, file)[0],
                                     excerpt: rewrite(excerpt, d.file, file).joined(separator: "\n"))
             }
             if line.contains("undefined reference to") || line.contains("multiple definition of") {

@@ -13,6 +13,9 @@ struct BuildRun {
     var objects: URL { buildDir.appendingPathComponent("obj") }
     var console: Console { builder.console }
 
+    /// A hung make (NFS, a wedged tool) must not block a CI runner forever.
+    static let makeTimeout: Double = 4 * 3600
+
     func make(_ targets: [String], log: URL, environment extra: [String: String] = [:],
               tick: ((Double) -> Void)? = nil) throws -> ProcessResult {
         let args = builder.makeArguments(source: source, objects: objects, arch: resolved.arch) + targets
@@ -20,7 +23,8 @@ struct BuildRun {
             .merging(["KGATE_BUILD_LOG": log.path]) { _, new in new }
         // One file for stdout and stderr so compiler messages stay next to the step that printed them.
         return try ProcessRunner.run("sh", ["-c", "exec make \"$@\" >>\"$KGATE_BUILD_LOG\" 2>&1", "make"] + args,
-                                     environment: env, stdout: .discard, stderr: .discard, tick: tick)
+                                     environment: env, stdout: .discard, stderr: .discard,
+                                     timeout: Self.makeTimeout, tick: tick)
     }
 
     /// Generates the base, merges the items, runs olddefconfig and verifies, in a
@@ -96,6 +100,10 @@ struct BuildRun {
         }
         let made = Date()
         console.clear()
+        if r.timedOut {
+            throw KGateError.infrastructure("make did not finish within \(Int(Self.makeTimeout / 3600)) h and was stopped",
+                                            location: log.path, excerpt: lastLines(ProcessRunner.readTail(log, limit: 4000), 10))
+        }
         let text = String(decoding: (try? readBoundedFile(log, limit: 256 << 20, what: "build log")) ?? Data(), as: UTF8.self)
         let buildText = String(decoding: Data(text.utf8).dropFirst(Int(logStart)), as: UTF8.self)
         let warnings = try WarningIndex.update(buildDir.appendingPathComponent("warnings.json"),
