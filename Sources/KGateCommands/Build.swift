@@ -3,6 +3,7 @@ import Foundation
 import KGateCore
 import KernelBuild
 import KernelTree
+import Pipeline
 
 /// `kgate build`: configure and build a revision of a tree; prints the image path last.
 struct Build: ParsableCommand {
@@ -35,8 +36,12 @@ struct Build: ParsableCommand {
                                             valueName: "item"))
     var set: [String] = []
 
+    @Option(help: ArgumentHelp("Take the configuration (base, fragments, items) from this pipeline; --fragment and --set add to it.",
+                               valueName: "name|file"))
+    var pipeline: String?
+
     @Option(name: .customLong("config-base"), help: "tinyconfig, defconfig or a .config file.")
-    var configBase: String = "tinyconfig"
+    var configBase: String?
 
     @Option(name: .long, help: "Parallel make jobs (default: CPUs).")
     var jobs: Int?
@@ -51,9 +56,14 @@ struct Build: ParsableCommand {
         try reportingErrors(global) {
             let started = Date()
             let paths = global.paths
-            let base = ConfigBase.parse(configBase)
-            let config: BuildConfig
-            if fragment.isEmpty {
+            let base = ConfigBase.parse(configBase ?? "tinyconfig")
+            var config: BuildConfig
+            if let pipeline {
+                config = try KernelStage.config(for: PipelineLoader.load(pipeline))
+                config.fragments += fragment.map { URL(fileURLWithPath: $0) }
+                config.items += set
+                if configBase != nil { config.base = base }
+            } else if fragment.isEmpty {
                 config = try BuildConfig.standard(base: base, items: set)
             } else {
                 config = BuildConfig(base: base, fragments: fragment.map { URL(fileURLWithPath: $0) }, items: set)
@@ -62,9 +72,12 @@ struct Build: ParsableCommand {
             let builder = KernelBuilder(paths: paths, jobs: jobs)
             if let source {
                 let dir = URL(fileURLWithPath: source)
-                let state = try SourceDirectory.state(of: dir)
+                let clone = try TreeStore(paths: paths).open(path: dir)
+                let head = try clone.commit("HEAD")
+                let treeOID = try clone.workingTreeOID()
                 let resolvedAt = Date()
-                let result = try builder.build(source: dir, treeOID: state.treeOID, revision: state.revision,
+                let result = try builder.build(source: dir, treeOID: treeOID,
+                                               revision: head.oid + (treeOID == head.treeOID ? "" : "-dirty"),
                                                config: config, baseline: nil)
                 return finish(result, started: started, resolvedAt: resolvedAt, checkoutSeconds: 0)
             }
@@ -109,31 +122,5 @@ struct Build: ParsableCommand {
         }
         emit(result.image)
         return ExitCode.pass
-    }
-}
-
-/// The identity of a plain git checkout as it is on disk.
-enum SourceDirectory {
-    /// The tree id of the working directory's content (tracked and untracked,
-    /// ignored files excluded), computed with a scratch index so the user's index is untouched.
-    static func state(of dir: URL) throws -> (treeOID: String, revision: String) {
-        func git(_ args: [String], env: [String: String] = [:]) throws -> String {
-            let r = try ProcessRunner.run("git", ["-C", dir.path] + args, environment: env, timeout: 600)
-            guard r.succeeded else {
-                throw KGateError(.usage, "git \(args.first ?? "") failed in the source directory", location: dir.path,
-                                 fix: "--source needs a git checkout of a kernel tree", excerpt: r.stderr)
-            }
-            return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        let gitDir = URL(fileURLWithPath: try git(["rev-parse", "--absolute-git-dir"]))
-        let index = gitDir.appendingPathComponent("kgate-index-\(getpid())")
-        defer { try? FileManager.default.removeItem(at: index) }
-        try? FileManager.default.copyItem(at: gitDir.appendingPathComponent("index"), to: index)
-        let env = ["GIT_INDEX_FILE": index.path]
-        _ = try git(["add", "-A"], env: env)
-        let tree = try git(["write-tree"], env: env)
-        let head = (try? git(["rev-parse", "HEAD"])) ?? "working-directory"
-        let headTree = (try? git(["rev-parse", "HEAD^{tree}"])) ?? ""
-        return (tree, headTree == tree ? head : head + "+dirty")
     }
 }

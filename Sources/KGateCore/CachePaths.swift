@@ -24,8 +24,10 @@ public struct CachePaths: Sendable, Equatable {
     public var treeRegistry: URL { trees.appendingPathComponent("registry.json") }
     /// One persistent checkout per tree: `worktrees/<name>/`.
     public var worktrees: URL { root.appendingPathComponent("worktrees") }
-    /// `builds/<config-hash>/obj` is the incremental `make O=` directory for that
-    /// configuration; `builds/<config-hash>/<tree-oid>/` holds one build's results.
+    /// `builds/<config-hash>/obj-<source-id>` is the incremental `make O=` directory
+    /// for that configuration and one source directory (a kbuild object directory
+    /// belongs to one source tree: the tree's worktree, or a user's clone for
+    /// `kgate bisect-step`); `builds/<config-hash>/<tree-oid>/` holds one build's results.
     public var builds: URL { root.appendingPathComponent("builds") }
     public var ccache: URL { root.appendingPathComponent("ccache") }
     /// Guest images by recipe content hash: `images/<hash>.cpio`.
@@ -39,8 +41,9 @@ public struct CachePaths: Sendable, Equatable {
     public var resultsDatabase: URL { root.appendingPathComponent("results.sqlite") }
 
     public func worktree(named name: String) -> URL { worktrees.appendingPathComponent(name) }
-    public func buildObjects(configHash: String) -> URL {
-        builds.appendingPathComponent(configHash).appendingPathComponent("obj")
+    public func buildObjects(configHash: String, source: URL) -> URL {
+        let id = Digest.sha256Hex(source.standardizedFileURL.path).prefix(12)
+        return builds.appendingPathComponent(configHash).appendingPathComponent("obj-\(id)")
     }
     public func buildResult(configHash: String, treeOID: String) -> URL {
         builds.appendingPathComponent(configHash).appendingPathComponent(treeOID)

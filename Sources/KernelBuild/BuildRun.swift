@@ -10,7 +10,8 @@ struct BuildRun {
     let compiler: String
     let buildDir: URL
 
-    var objects: URL { buildDir.appendingPathComponent("obj") }
+    /// One object directory per configuration and source directory.
+    var objects: URL { builder.paths.buildObjects(configHash: hash, source: source) }
     var console: Console { builder.console }
 
     /// A hung make (NFS, a wedged tool) must not block a CI runner forever.

@@ -2,8 +2,8 @@ import Foundation
 import KGateCore
 
 /// Builds x86_64 kernels out of tree with ccache and a result cache
-/// (DESIGN.md, "Cache layout"): `builds/<config-hash>/obj/` is the one
-/// persistent `make O=` directory per configuration, `builds/<config-hash>/<tree-oid>/`
+/// (DESIGN.md, "Cache layout"): `builds/<config-hash>/obj-<source-id>/` is the
+/// persistent `make O=` directory per configuration and source directory, `builds/<config-hash>/<tree-oid>/`
 /// holds one build's image, config, log and `build.json`.
 public final class KernelBuilder: Sendable {
     public let paths: CachePaths
@@ -75,7 +75,7 @@ public final class KernelBuilder: Sendable {
     }
 
     /// Writes and verifies the configuration only (no compilation): the final
-    /// `.config` of `builds/<hash>/obj`. Throws like `build` on dropped options.
+    /// `.config` of `builds/<hash>/obj-<source-id>`. Throws like `build` on dropped options.
     @discardableResult
     public func configure(source: URL, config: BuildConfig) throws -> URL {
         try Toolchain.check()

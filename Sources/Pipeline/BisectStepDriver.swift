@@ -52,10 +52,11 @@ public struct BisectStepDriver: Sendable {
         let spec = try PipelineLoader.load(request.pipeline ?? "nightly")
         let repository = try TreeStore(paths: paths).open(path: request.source)
         let head = try repository.commit("HEAD")
+        let treeOID = try repository.workingTreeOID()
         let builder = KernelBuilder(paths: paths, console: console)
         let build: BuildResult
         do {
-            build = try builder.build(source: request.source, treeOID: head.treeOID, revision: head.oid,
+            build = try builder.build(source: request.source, treeOID: treeOID, revision: head.oid,
                                       config: KernelStage.config(for: spec))
         } catch let error as KGateError where error.kind == .patch {
             return skip(head.oid, "does not build: \(error.what)")

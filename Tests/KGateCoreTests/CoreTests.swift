@@ -16,7 +16,10 @@ import Testing
         #expect(CachePaths.resolve(option: nil, environment: ["HOME": "/home/u"]).root.path == "/home/u/.cache/kgate")
         let c = CachePaths(root: URL(fileURLWithPath: "/c"))
         #expect(c.buildResult(configHash: "h", treeOID: "t").path == "/c/builds/h/t")
-        #expect(c.buildObjects(configHash: "h").path == "/c/builds/h/obj")
+        let a = c.buildObjects(configHash: "h", source: URL(fileURLWithPath: "/c/worktrees/linux"))
+        let b = c.buildObjects(configHash: "h", source: URL(fileURLWithPath: "/home/dev/linux"))
+        #expect(a.path.hasPrefix("/c/builds/h/obj-") && b.path.hasPrefix("/c/builds/h/obj-") && a != b)
+        #expect(a == c.buildObjects(configHash: "h", source: URL(fileURLWithPath: "/c/worktrees/linux/")))
     }
 
     @Test func exitCodesFollowDesign() {

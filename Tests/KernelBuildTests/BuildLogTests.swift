@@ -5,7 +5,7 @@ import Testing
 /// Log digestion on text in the exact shapes gcc, ld and make print.
 struct BuildLogTests {
     let source = URL(fileURLWithPath: "/cache/worktrees/linux")
-    let objects = URL(fileURLWithPath: "/cache/builds/abc/obj")
+    let objects = URL(fileURLWithPath: "/cache/builds/abc/obj-0123456789ab")
 
     @Test func firstCompilerErrorWithContextAndRelativePath() {
         let log = """

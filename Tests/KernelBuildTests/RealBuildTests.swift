@@ -33,7 +33,7 @@ struct RealBuildTests {
 
         // A second request is a hit: same image, make does not run (the log and image are untouched).
         let logDate = try FileManager.default.attributesOfItem(atPath: result.log)[.modificationDate] as? Date
-        let objImage = TestEnv.cache.buildObjects(configHash: result.configHash).appendingPathComponent("arch/x86/boot/bzImage")
+        let objImage = TestEnv.cache.buildObjects(configHash: result.configHash, source: tree.url).appendingPathComponent("arch/x86/boot/bzImage")
         let objDate = try FileManager.default.attributesOfItem(atPath: objImage.path)[.modificationDate] as? Date
         let hit = try #require(builder.cachedResult(treeOID: tree.treeOID, config: config))
         #expect(hit.cached && hit.image == result.image)
