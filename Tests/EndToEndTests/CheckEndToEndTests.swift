@@ -68,8 +68,10 @@ import TestSupport
         let maker = PatchMaker.forDefaultTree()
         let stale = try maker.file("net/ipv4/tcp_input.c").replacingOccurrences(of: "#include <linux/mm.h>",
                                                                                  with: "#include <linux/mm_gone.h>")
+        // The hunk's context holds the line only the other tree has.
         let diff = try PatchMaker.diff(path: "net/ipv4/tcp_input.c", old: stale,
-                                       new: stale + "/* trailing note */\n")
+                                       new: stale.replacingOccurrences(of: "#include <linux/mm_gone.h>",
+                                                                       with: "#include <linux/mm_gone.h>\n#include <linux/kgate.h>"))
         let mbox = PatchMaker.mail(index: 1, total: 1, subject: "tcp: a patch against another tree", body: "Stale.", diff: diff)
         let mboxServer = try HTTPTestServer(routes: ["/series/90/mbox/": [.init(text: mbox)]])
         defer { mboxServer.stop() }
