@@ -160,7 +160,7 @@ public enum ProcessRunner {
     /// A child inherits the spawning thread's signal mask; threads of test
     /// runners and executors often block SIGTERM, which would make the child
     /// deaf to the watchdog. Spawn with every signal unblocked.
-    static func spawnWithDefaultSignalMask(_ process: Process) throws {
+    public static func spawnWithDefaultSignalMask(_ process: Process) throws {
         var empty = sigset_t()
         var saved = sigset_t()
         sigemptyset(&empty)

@@ -82,7 +82,7 @@ enum QEMUWatch {
             defer { try? err.close(); try? out.close() }
             process.standardError = err
             process.standardOutput = out
-            try spawnUnblocked(process)
+            try ProcessRunner.spawnWithDefaultSignalMask(process)
         } catch {
             run.spawnError = "cannot start \(executable.path): \(error.localizedDescription)"
             return run
@@ -154,16 +154,5 @@ enum QEMUWatch {
     static func fileSize(_ url: URL) -> UInt64 {
         var st = stat()
         return stat(url.path, &st) == 0 ? UInt64(st.st_size) : 0
-    }
-
-    /// Like ProcessRunner's spawn: the child starts with every signal
-    /// unblocked, so the watchdog's SIGTERM reaches it whatever thread spawned it.
-    static func spawnUnblocked(_ process: Process) throws {
-        var empty = sigset_t()
-        var saved = sigset_t()
-        sigemptyset(&empty)
-        pthread_sigmask(SIG_SETMASK, &empty, &saved)
-        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
-        try process.run()
     }
 }
