@@ -3,11 +3,12 @@
 # regressing example), with the premerge pipeline (or $PIPELINE):
 #   1. from cold: an empty cache (tree import, base and candidate builds, ...)
 #   2. with the base already built: a one-patch series on the same base
-# Prints each run's stage breakdown and wall time. Uses a release build.
+# Prints each run's stage breakdown and wall time. Uses a release build
+# (or the binary in $KGATE_BIN).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release >/dev/null
-K=$PWD/.build/release/kgate
+if [ -z "${KGATE_BIN:-}" ]; then swift build -c release >/dev/null; fi
+K=${KGATE_BIN:-$PWD/.build/release/kgate}
 PIPELINE=${PIPELINE:-premerge}
 CACHE=${BENCH_CACHE:-$(mktemp -d /tmp/kgate-bench-check.XXXXXX)}
 SERIES=pipelines/examples/regress-tcp-rcv-audit.mbox
