@@ -11,6 +11,7 @@ if [ -z "${KGATE_BIN:-}" ]; then swift build -c release >/dev/null; fi
 K=${KGATE_BIN:-$PWD/.build/release/kgate}
 PIPELINE=${PIPELINE:-premerge}
 CACHE=${BENCH_CACHE:-$(mktemp -d /tmp/kgate-bench-check.XXXXXX)}
+mkdir -p "$CACHE"
 SERIES=pipelines/examples/regress-tcp-rcv-audit.mbox
 BENIGN=pipelines/examples/benign-tcp-cleanup.mbox
 
