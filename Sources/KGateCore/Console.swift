@@ -13,8 +13,9 @@ public final class Console: @unchecked Sendable {
     public let isInteractive: Bool
     private let lock = NSLock()
     private var statusShown = false
-    private var lastPlain: String = ""
-    private var lastPlainTime = Date.distantPast
+    /// When each status key was last printed on a pipe (concurrent boots
+    /// alternate their keys, so one "last key" is not enough).
+    private var printedKeys: [String: Date] = [:]
     /// Verbose mode prints every status update even on a pipe.
     public var verbose = false
 
@@ -28,7 +29,7 @@ public final class Console: @unchecked Sendable {
     }
 
     /// A transient status ("build: 1234 objects, 01:10"). On a pipe it is
-    /// printed only when `key` changes or at most every 30 s.
+    /// printed the first time its `key` is seen, then at most every 30 s per key.
     public func status(_ text: String, key: String? = nil) {
         lock.lock(); defer { lock.unlock() }
         if isInteractive {
@@ -39,9 +40,9 @@ public final class Console: @unchecked Sendable {
         } else {
             let k = key ?? text
             let now = Date()
-            if k != lastPlain || verbose || now.timeIntervalSince(lastPlainTime) >= 30 {
-                lastPlain = k
-                lastPlainTime = now
+            if verbose || now.timeIntervalSince(printedKeys[k] ?? .distantPast) >= 30 {
+                if printedKeys.count > 1000 { printedKeys.removeAll() }
+                printedKeys[k] = now
                 FileHandle.standardError.write(Data((text + "\n").utf8))
             }
         }
