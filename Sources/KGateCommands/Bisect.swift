@@ -48,7 +48,7 @@ struct Bisect: ParsableCommand {
 
     func run() throws {
         try reportingErrors(global) {
-            let t = try threshold.map(parseFraction)
+            let t = try threshold.map(parseThreshold)
             let outcome = try BisectDriver(paths: global.paths).run(BisectRequest(
                 tree: tree, good: good, bad: bad, workload: workload, pipeline: pipeline, threshold: t, mode: mode,
                 firstParent: firstParent, reportDir: reportDir.map { URL(fileURLWithPath: $0) }))
@@ -61,11 +61,9 @@ struct Bisect: ParsableCommand {
     }
 }
 
-/// "3%", "3 %" or "0.03" → 0.03.
-func parseFraction(_ text: String) throws -> Double {
-    let t = text.trimmingCharacters(in: .whitespaces)
-    let value = t.hasSuffix("%") ? Double(t.dropLast().trimmingCharacters(in: .whitespaces)).map { $0 / 100 } : Double(t)
-    guard let value, value > 0, value < 1 else {
+/// A --threshold value ("3%", "3 %" or "0.03" → 0.03).
+func parseThreshold(_ text: String) throws -> Double {
+    guard let value = parseFraction(text) else {
         throw KGateError.usage("invalid threshold '\(text)'", fix: "use a percentage like 3% or a fraction like 0.03")
     }
     return value

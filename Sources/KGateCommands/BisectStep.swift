@@ -62,7 +62,7 @@ struct BisectStep: ParsableCommand {
             let outcome = try BisectStepDriver(paths: paths).run(BisectStepRequest(
                 source: URL(fileURLWithPath: source ?? FileManager.default.currentDirectoryPath),
                 workload: workload, good: good, bad: bad, pipeline: pipeline,
-                threshold: try threshold.map(parseFraction), mode: mode))
+                threshold: try threshold.map(parseThreshold), mode: mode))
             emit(outcome.line)
             if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
         } catch let error as KGateError {

@@ -3,6 +3,7 @@ import Foundation
 import KGateCore
 import PatchSeries
 import Pipeline
+import Results
 
 /// `kgate check`: the pre-merge gate.
 struct Check: ParsableCommand {
@@ -95,7 +96,7 @@ struct Check: ParsableCommand {
                 reportDir: reportDir.map { URL(fileURLWithPath: $0) }, onlyWorkloads: workload, post: post)
             let outcome = try CheckDriver(paths: paths).run(request)
             emit(outcome.summary)
-            Console.shared.line("kgate check: exit \(outcome.exitCode) (\(Self.meaning(outcome.exitCode)))")
+            Console.shared.line("kgate check: exit \(outcome.exitCode) (\(Results.RunReport.meaning(ofExitCode: outcome.exitCode)))")
             return outcome.exitCode
         }
     }
@@ -111,17 +112,6 @@ struct Check: ParsableCommand {
                                    fix: "export \(tokenEnv)=<token>, or pass --patchwork-token-file FILE")
         }
         return token
-    }
-
-    static func meaning(_ code: Int32) -> String {
-        switch code {
-        case ExitCode.pass: return "pass"
-        case ExitCode.regression: return "throughput regression"
-        case ExitCode.brokenPatch: return "broken patch"
-        case ExitCode.inconclusive: return "inconclusive"
-        case ExitCode.infrastructure: return "infrastructure failure"
-        default: return "usage"
-        }
     }
 }
 

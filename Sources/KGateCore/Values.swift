@@ -82,3 +82,12 @@ public func readBoundedFile(_ url: URL, limit: Int, what: String) throws -> Data
         throw KGateError.usage("cannot read \(what): \(error.localizedDescription)", location: url.path)
     }
 }
+
+/// A threshold written as a percentage ("2%", "2.5 %") or a fraction ("0.02"):
+/// the fraction, when it lies strictly between 0 and 1.
+public func parseFraction(_ text: String) -> Double? {
+    let t = text.trimmingCharacters(in: .whitespaces)
+    let value = t.hasSuffix("%") ? Double(t.dropLast().trimmingCharacters(in: .whitespaces)).map { $0 / 100 } : Double(t)
+    guard let value, value > 0, value < 1 else { return nil }
+    return value
+}

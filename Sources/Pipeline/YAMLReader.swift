@@ -77,13 +77,7 @@ struct YAMLReader {
     /// "2%", "2.5 %" or 0.02 → 0.02.
     func fraction() throws -> Double {
         let text = try string().trimmingCharacters(in: .whitespaces)
-        let value: Double?
-        if text.hasSuffix("%") {
-            value = Double(text.dropLast().trimmingCharacters(in: .whitespaces)).map { $0 / 100 }
-        } else {
-            value = Double(text)
-        }
-        guard let value, value > 0, value < 1 else {
+        guard let value = parseFraction(text) else {
             throw fail("expected a percentage like 2% or a fraction like 0.02, got '\(text)'")
         }
         return value
