@@ -112,7 +112,8 @@ struct Build: ParsableCommand {
                 let total = Date().timeIntervalSince(started)
                 func f(_ x: Double) -> String { String(format: "%.2fs", x) }
                 Console.shared.line("timings: resolve \(f(resolvedAt.timeIntervalSince(started))), checkout \(f(checkoutSeconds)), "
-                                    + "configure \(f(result.cached ? 0 : result.configureSeconds)), "
+                                    + "configure \(f(result.cached ? 0 : result.configureSeconds))"
+                                    + (result.configurationReused == true ? " (inputs unchanged, reused)" : "") + ", "
                                     + "make \(f(result.cached ? 0 : result.makeSeconds)), total \(f(total))"
                                     + (result.cached ? " (cache hit)" : ""))
             }

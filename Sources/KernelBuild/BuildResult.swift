@@ -37,6 +37,9 @@ public struct BuildResult: Codable, Sendable, Equatable {
     public var metadata: String
     public var config: String
     public var date: Date
+    /// True when the configuration step was skipped: the verified `.config` of
+    /// the object directory was reused because nothing it depends on changed.
+    public var configurationReused: Bool? = nil
 
     public var imageURL: URL { URL(fileURLWithPath: image) }
     public var logURL: URL { URL(fileURLWithPath: log) }

@@ -31,9 +31,21 @@ struct BuildRun {
     /// Generates the base, merges the items, runs olddefconfig and verifies, in a
     /// scratch config file; `.config` is replaced only when the result differs,
     /// so an unchanged configuration leaves the object directory untouched.
-    func configure(log: URL) throws {
+    /// Skipped (returns false) when the `ConfigureStamp` of the object directory
+    /// shows that nothing the configuration reads has changed.
+    @discardableResult
+    func configure(log: URL) throws -> Bool {
         try CachePaths.ensureDirectory(objects)
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        if let stamp = ConfigureStamp.load(objects: objects), stamp.stillValid(source: source, objects: objects) {
+            if let h = try? FileHandle(forWritingTo: log) {
+                h.seekToEndOfFile()
+                h.write(Data("kgate: configuration inputs unchanged (\(stamp.files.count) files), verified .config reused\n".utf8))
+                try? h.close()
+            }
+            return false
+        }
+        ConfigureStamp.remove(objects: objects)
         let scratch = objects.appendingPathComponent("kgate.config.new")
         try? FileManager.default.removeItem(at: scratch)
         let env = ["KCONFIG_CONFIG": scratch.path]
@@ -57,19 +69,7 @@ struct BuildRun {
         config.merge(resolved.items)
         try config.write(to: scratch)
         try step(["olddefconfig"], "make olddefconfig")
-        let final = try DotConfig.read(scratch)
-        let dropped = ConfigVerifier.dropped(resolved.items, final: final)
-        if !dropped.isEmpty {
-            let explained = KconfigDependencies.explain(dropped, source: source, final: final.values)
-            let user = explained.contains { $0.userProvided }
-            let names = explained.map { "CONFIG_\($0.symbol)" }.joined(separator: ", ")
-            throw KGateError(user ? .usage : .infrastructure,
-                             "Kconfig dropped or changed \(explained.count) requested option(s): \(names)",
-                             location: explained.first?.origin,
-                             fix: "enable the unmet dependencies in the same fragment (or drop the option); "
-                                + "the final config is \(scratch.path)",
-                             excerpt: explained.map(\.report).joined(separator: "\n"))
-        }
+        try verify(scratch)
         let current = objects.appendingPathComponent(".config")
         let old = try? Data(contentsOf: current), new = try Data(contentsOf: scratch)
         if old != new {
@@ -77,6 +77,38 @@ struct BuildRun {
             try FileManager.default.moveItem(at: scratch, to: current)
         } else {
             try? FileManager.default.removeItem(at: scratch)
+        }
+        return true
+    }
+
+    /// Every requested option has its requested value in `config`, or an error
+    /// names the dropped ones with their unmet dependencies.
+    func verify(_ config: URL) throws {
+        let final = try DotConfig.read(config)
+        let dropped = ConfigVerifier.dropped(resolved.items, final: final)
+        guard !dropped.isEmpty else { return }
+        let explained = KconfigDependencies.explain(dropped, source: source, final: final.values)
+        let user = explained.contains { $0.userProvided }
+        let names = explained.map { "CONFIG_\($0.symbol)" }.joined(separator: ", ")
+        throw KGateError(user ? .usage : .infrastructure,
+                         "Kconfig dropped or changed \(explained.count) requested option(s): \(names)",
+                         location: explained.first?.origin,
+                         fix: "enable the unmet dependencies in the same fragment (or drop the option); "
+                            + "the final config is \(config.path)",
+                         excerpt: explained.map(\.report).joined(separator: "\n"))
+    }
+
+    /// After a successful make: kbuild's syncconfig may have rewritten `.config`
+    /// (a toolchain change it tracks), so the options are verified again, and the
+    /// stamp that lets the next build skip configuration is written.
+    func recordConfiguration() throws {
+        let config = objects.appendingPathComponent(".config")
+        do { try verify(config) } catch {
+            ConfigureStamp.remove(objects: objects)
+            throw error
+        }
+        if let stamp = ConfigureStamp.make(source: source, objects: objects, srcarch: "x86") {
+            stamp.write(objects: objects)
         }
     }
 
@@ -91,7 +123,7 @@ struct BuildRun {
         defer { try? FileManager.default.removeItem(at: partial) }
         let log = partial.appendingPathComponent("build.log")
         console.status("build: configuring (\(resolved.baseKey) + \(resolved.items.count) options)", key: "configure")
-        try configure(log: log)
+        let reconfigured = try configure(log: log)
         let configured = Date()
         let logStart = (try? FileManager.default.attributesOfItem(atPath: log.path)[.size] as? NSNumber)?.uint64Value ?? 0
         let progress = LogProgress(url: log, offset: logStart)
@@ -101,6 +133,7 @@ struct BuildRun {
         }
         let made = Date()
         console.clear()
+        if r.succeeded { try recordConfiguration() }
         if r.timedOut {
             throw KGateError.infrastructure("make did not finish within \(Int(Self.makeTimeout / 3600)) h and was stopped",
                                             location: log.path, excerpt: lastLines(ProcessRunner.readTail(log, limit: 4000), 10))
@@ -118,6 +151,7 @@ struct BuildRun {
             newWarnings: baseline.map { BuildLog.newWarnings(warnings, baseline: $0.warnings) } ?? [],
             error: nil, cached: false, log: "", metadata: "", config: "", date: start)
         let failure = r.succeeded ? nil : BuildLog.firstError(in: buildText, source: source, objects: objects)
+        result.configurationReused = !reconfigured
         result.error = failure.map { "\($0.location): \($0.message)" }
         let bzImage = objects.appendingPathComponent("arch/x86/boot/bzImage")
         if r.succeeded {

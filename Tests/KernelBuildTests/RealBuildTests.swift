@@ -77,6 +77,37 @@ struct RealBuildTests {
         }
     }
 
+    /// A revision that changes only C code reuses the verified configuration
+    /// (no Kconfig run); one that changes a Kconfig file configures again.
+    @Test(.timeLimit(.minutes(60)))
+    func rebuildSkipsConfigurationUntilAKconfigFileChanges() throws {
+        let config = try BuildConfig.standard()
+        defer { if let restored = try? TestTree.checkout() { restored.release() } }
+        func build(appending line: String, to path: String) throws -> BuildResult {
+            let base = try TestTree.checkout()
+            let patch = try AppendPatch.make(source: base.url, path: path, line: line)
+            base.release()
+            let tree = try TestTree.checkoutPatched(patch)
+            defer { tree.release() }
+            return try builder.build(source: tree.url, treeOID: tree.treeOID, revision: tree.revision, config: config)
+        }
+        let stamp = "\(UInt64(Date().timeIntervalSince1970 * 1000))"  // a fresh tree id: no result-cache hit
+        // The first build leaves a stamp whatever the state of the object directory.
+        _ = try build(appending: "/* kgate stamp test \(stamp) a */", to: "net/ipv4/tcp_input.c")
+        let code = try build(appending: "/* kgate stamp test \(stamp) b */", to: "net/ipv4/tcp_input.c")
+        #expect(!code.cached && code.status == .success)
+        #expect(code.configurationReused == true, "a C-only change ran the configuration again")
+        #expect(try String(contentsOf: code.logURL, encoding: .utf8).contains("configuration inputs unchanged"))
+        #expect(code.objectsCompiled >= 1 && code.objectsCompiled < 50, "\(code.objectsCompiled) objects for one changed file")
+
+        let kconfig = try build(appending: "# kgate stamp test \(stamp)", to: "net/ipv4/Kconfig")
+        #expect(kconfig.status == .success)
+        #expect(kconfig.configurationReused == false, "a Kconfig change reused the old configuration")
+        #expect(!(try String(contentsOf: kconfig.logURL, encoding: .utf8).contains("configuration inputs unchanged")))
+        let final = try String(contentsOf: kconfig.configURL, encoding: .utf8)
+        #expect(final.split(separator: "\n").contains("CONFIG_TCP_CONG_BBR=y"))
+    }
+
     @Test(.timeLimit(.minutes(60)))
     func syntaxErrorQuotesTheCompilerMessage() throws {
         let base = try TestTree.checkout()
@@ -126,5 +157,23 @@ enum SyntaxErrorPatch {
                                  authorEmail: "test@kgate.invalid", date: Date(timeIntervalSince1970: 1_700_000_000),
                                  timezoneOffsetMinutes: 0, message: "tcp: syntax error (kgate test)\n", diff: diff)
         return (patch, at + 1)
+    }
+}
+
+/// A patch appending one line at the end of a file of the checked-out tree.
+enum AppendPatch {
+    static func make(source: URL, path: String, line: String) throws -> PatchToApply {
+        let text = try String(contentsOf: source.appendingPathComponent(path), encoding: .utf8)
+        var lines = text.components(separatedBy: "\n")
+        if lines.last == "" { lines.removeLast() }
+        let ctx = min(3, lines.count)
+        let start = lines.count - ctx + 1
+        var diff = "diff --git a/\(path) b/\(path)\n--- a/\(path)\n+++ b/\(path)\n"
+        diff += "@@ -\(start),\(ctx) +\(start),\(ctx + 1) @@\n"
+        diff += lines.suffix(ctx).map { " " + $0 + "\n" }.joined()
+        diff += "+\(line)\n"
+        return PatchToApply(label: "1/1 'kgate test: append to \(path)'", authorName: "kgate test",
+                            authorEmail: "test@kgate.invalid", date: Date(timeIntervalSince1970: 1_700_000_000),
+                            timezoneOffsetMinutes: 0, message: "kgate test: append to \(path)\n", diff: diff)
     }
 }
