@@ -7,8 +7,11 @@
 #
 # Environment: KGATE_BIN (default .build/debug/kgate), BENCH_SOURCE (a git clone
 # of a kernel tree; default /work/fixtures/linux-src, else the Debian tarball is
-# unpacked and committed), BENCH_DIR (scratch, default mktemp), JOBS (default nproc).
-# Everything runs in a fresh cache: empty ccache, empty object directory.
+# unpacked and committed), BENCH_DIR (scratch, default mktemp), JOBS (default nproc),
+# ROUNDS (cold kgate/plain pairs, default 2, run in ABBA order so drift cancels).
+# Every cold build runs in a fresh cache: empty ccache, empty object directory.
+# Wall time on a shared host moves by ±10 % between runs minutes apart, so the
+# comparison also reports CPU time (user+sys of make and every compiler).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 KGATE=${KGATE_BIN:-$ROOT/.build/debug/kgate}
@@ -16,19 +19,33 @@ JOBS=${JOBS:-$(nproc)}
 WORK=${BENCH_DIR:-$(mktemp -d /tmp/kgate-bench.XXXXXX)}
 SRC=$WORK/src
 CACHE=$WORK/cache
-PLAIN=$WORK/plain-obj
 [ -x "$KGATE" ] || { echo "build kgate first: swift build" >&2; exit 1; }
 
 now() { date +%s.%N; }
 secs() { echo "$2 - $1" | bc -l | xargs printf '%.1f'; }
-declare -A T
-kbuild() {  # kbuild LABEL: kgate build of the checkout as it is; records wall seconds
-  local t0 t1; t0=$(now)
-  "$KGATE" build --cache "$CACHE" --source "$SRC" --jobs "$JOBS" --timings >"$WORK/$1.out" 2>"$WORK/$1.err" \
+ROUNDS=${ROUNDS:-2}
+declare -A T CPU
+timed() {  # timed LABEL CMD...: wall and CPU (user+sys, children included) seconds of CMD
+  local label=$1; shift
+  /usr/bin/time -f '%e %U %S' -o "$WORK/$label.time" "$@"
+  read -r wall user sys <"$WORK/$label.time"
+  T[$label]=$wall; CPU[$label]=$(echo "$user + $sys" | bc -l)
+}
+kbuild() {  # kbuild LABEL [CACHE]: kgate build of the checkout as it is
+  timed "$1" "$KGATE" build --cache "${2:-$CACHE}" --source "$SRC" --jobs "$JOBS" --timings \
+    >"$WORK/$1.out" 2>"$WORK/$1.err" \
     || { echo "kgate build failed ($1):" >&2; tail -20 "$WORK/$1.err" >&2; exit 1; }
-  t1=$(now); T[$1]=$(secs "$t0" "$t1")
   grep '^timings:' "$WORK/$1.err" | sed "s/^/  [$1] /" || true
 }
+plain_cold() {  # plain_cold LABEL CONFIG: olddefconfig + make -j bzImage in a fresh O= directory, plain gcc
+  local obj=$WORK/$1-obj
+  rm -rf "$obj"; mkdir -p "$obj"; cp "$2" "$obj/.config"
+  timed "$1" sh -c 'make -s -C "$1" O="$2" ARCH=x86_64 olddefconfig >/dev/null &&
+                    make -s -C "$1" O="$2" ARCH=x86_64 -j"$3" bzImage >"$2.log" 2>&1' plain "$SRC" "$obj" "$JOBS"
+  cmp -s "$2" "$obj/.config" || echo "warning: plain olddefconfig changed the config" >&2
+  echo "  [$1] wall ${T[$1]}s, cpu ${CPU[$1]}s"
+}
+mean() { echo "($1 + $2) / 2" | bc -l; }
 
 echo "bench dir: $WORK  jobs: $JOBS  cpus: $(nproc)  load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ -n "${BENCH_SOURCE:-}" ] || [ -d /work/fixtures/linux-src/.git ]; then
@@ -55,25 +72,37 @@ echo "kgate bench $STAMP" >> "$SRC/Documentation/.gitignore"
 G commit -qam "bench: documentation only"
 G checkout -q bench-base
 
-echo "== kgate (fresh cache: empty ccache and object directory)"
+echo "== cold builds, $ROUNDS rounds: kgate (fresh cache) and plain make -j$JOBS (same .config, fresh O=)"
 kbuild cold
+CONFIG=$(ls "$CACHE"/builds/*/*/config | head -1)
+echo "  [cold] wall ${T[cold]}s, cpu ${CPU[cold]}s"
+plain_cold plain_1 "$CONFIG"
+# Plain incremental: touch tcp_input.c in the base checkout, make again.
+touch "$SRC/net/ipv4/tcp_input.c"
+t0=$(now); make -s -C "$SRC" O="$WORK/plain_1-obj" ARCH=x86_64 -j"$JOBS" bzImage >>"$WORK/plain_1-obj.log" 2>&1; t1=$(now)
+T[plain_touch]=$(secs "$t0" "$t1")
+KW=(${T[cold]}) KC=(${CPU[cold]}) PW=(${T[plain_1]}) PC=(${CPU[plain_1]})
+for ((r = 2; r <= ROUNDS; r++)); do
+  if ((r % 2 == 0)); then plain_cold "plain_$r" "$CONFIG"; kbuild "cold_$r" "$WORK/cache-$r"
+  else kbuild "cold_$r" "$WORK/cache-$r"; plain_cold "plain_$r" "$CONFIG"; fi
+  echo "  [cold_$r] wall ${T[cold_$r]}s, cpu ${CPU[cold_$r]}s"
+  KW+=(${T[cold_$r]}) KC+=(${CPU[cold_$r]}) PW+=(${T[plain_$r]}) PC+=(${CPU[plain_$r]})
+  rm -rf "$WORK/cache-$r" "$WORK/plain_$r-obj"
+done
+sum() { local IFS=+; echo "$*" | bc -l; }
+
+echo "== kgate rebuilds on the first cache"
 kbuild hit
 G checkout -q bench-tcp;  kbuild incremental_tcp
 G checkout -q bench-hdr;  kbuild other_revision
 G checkout -q bench-back; kbuild back_ccache
-CONFIG=$(ls "$CACHE"/builds/*/*/config | head -1)
 CCSTATS=$(CCACHE_DIR=$CACHE/ccache ccache -s 2>/dev/null | grep -E 'Hits|Misses' | tr -s ' ' | paste -sd' ' || true)
 
-echo "== plain make -j$JOBS (same .config, gcc without ccache, fresh O= directory)"
+echo "== plain make: configuration alone"
 G checkout -q bench-base
-mkdir -p "$PLAIN" && cp "$CONFIG" "$PLAIN/.config"
-t0=$(now)
-make -s -C "$SRC" O="$PLAIN" ARCH=x86_64 olddefconfig >/dev/null
-t1=$(now)
-make -s -C "$SRC" O="$PLAIN" ARCH=x86_64 -j"$JOBS" bzImage >"$WORK/plain.log" 2>&1
-t2=$(now)
-T[plain_config]=$(secs "$t0" "$t1"); T[plain_cold]=$(secs "$t1" "$t2")
-cmp -s "$CONFIG" "$PLAIN/.config" && same="identical" || same="DIFFERENT"
+mkdir -p "$WORK/plain-olddef" && cp "$CONFIG" "$WORK/plain-olddef/.config"
+t0=$(now); make -s -C "$SRC" O="$WORK/plain-olddef" ARCH=x86_64 olddefconfig >/dev/null; t1=$(now)
+T[plain_config]=$(secs "$t0" "$t1")
 # A developer's plain configuration of the same inputs (no compile): what kgate's
 # configure step does, by hand with the kernel's own tools.
 mkdir -p "$WORK/plain-cfg"
@@ -83,27 +112,22 @@ make -s -C "$SRC" O="$WORK/plain-cfg" ARCH=x86_64 tinyconfig >/dev/null
 make -s -C "$SRC" O="$WORK/plain-cfg" ARCH=x86_64 olddefconfig >/dev/null
 t1=$(now); T[plain_devconfig]=$(secs "$t0" "$t1")
 cmp -s "$CONFIG" "$WORK/plain-cfg/.config" && devsame="identical" || devsame="DIFFERENT"
-touch "$SRC/net/ipv4/tcp_input.c"
-t0=$(now); make -s -C "$SRC" O="$PLAIN" ARCH=x86_64 -j"$JOBS" bzImage >>"$WORK/plain.log" 2>&1; t1=$(now)
-T[plain_touch]=$(secs "$t0" "$t1")
 
 echo
 echo "== results (wall seconds; load after: $(cut -d' ' -f1-3 /proc/loadavg))"
-printf '%-48s %8s\n' "kgate cold build (tinyconfig+fragments, make)" "${T[cold]}"
-printf '%-48s %8s\n' "kgate cache-hit return" "${T[hit]}"
-printf '%-48s %8s\n' "kgate incremental, tcp_input.c changed" "${T[incremental_tcp]}"
-printf '%-48s %8s\n' "kgate other revision (include/net/tcp.h)" "${T[other_revision]}"
-printf '%-48s %8s\n' "kgate back to base code (ccache)" "${T[back_ccache]}"
-printf '%-48s %8s\n' "plain make olddefconfig (copied .config)" "${T[plain_config]}"
-printf '%-48s %8s\n' "plain tinyconfig + merge_config.sh + olddefconfig" "${T[plain_devconfig]}"
-printf '%-48s %8s\n' "plain make -j$JOBS bzImage, cold" "${T[plain_cold]}"
-printf '%-48s %8s\n' "plain make after touch tcp_input.c" "${T[plain_touch]}"
-plain_total=$(echo "${T[plain_config]} + ${T[plain_cold]}" | bc -l)
-dev_total=$(echo "${T[plain_devconfig]} + ${T[plain_cold]}" | bc -l)
-printf 'kgate cold vs plain (copied .config: olddefconfig + make): %+.1f %%   (config %s)\n' \
-  "$(echo "(${T[cold]} / $plain_total - 1) * 100" | bc -l)" "$same"
-printf 'kgate cold vs plain (tinyconfig + merge_config.sh + olddefconfig + make): %+.1f %%   (config %s)\n' \
-  "$(echo "(${T[cold]} / $dev_total - 1) * 100" | bc -l)" "$devsame"
-printf 'kgate incremental vs plain after touch: %+.1f s\n' "$(echo "${T[incremental_tcp]} - ${T[plain_touch]}" | bc -l)"
+printf '%-52s %s\n' "kgate cold build (tinyconfig+fragments, make), wall" "${KW[*]}"
+printf '%-52s %s\n' "plain olddefconfig + make -j$JOBS bzImage, wall" "${PW[*]}"
+printf '%-52s %s\n' "kgate cold build, CPU (user+sys)" "${KC[*]}"
+printf '%-52s %s\n' "plain olddefconfig + make, CPU (user+sys)" "${PC[*]}"
+printf 'kgate cold vs plain, %d rounds: wall %+.1f %%, CPU %+.1f %%\n' "$ROUNDS" \
+  "$(echo "($(sum "${KW[@]}") / $(sum "${PW[@]}") - 1) * 100" | bc -l)" \
+  "$(echo "($(sum "${KC[@]}") / $(sum "${PC[@]}") - 1) * 100" | bc -l)"
+printf '%-52s %8s\n' "kgate cache-hit return" "${T[hit]}"
+printf '%-52s %8s\n' "kgate incremental, tcp_input.c changed" "${T[incremental_tcp]}"
+printf '%-52s %8s\n' "plain make after touch tcp_input.c" "${T[plain_touch]}"
+printf '%-52s %8s\n' "kgate other revision (include/net/tcp.h)" "${T[other_revision]}"
+printf '%-52s %8s\n' "kgate back to base code (ccache)" "${T[back_ccache]}"
+printf '%-52s %8s\n' "plain make olddefconfig (copied .config)" "${T[plain_config]}"
+printf '%-52s %8s   (config %s)\n' "plain tinyconfig + merge_config.sh + olddefconfig" "${T[plain_devconfig]}" "$devsame"
 echo "ccache: $CCSTATS"
 echo "(shared CPU: other jobs on the host add noise to every figure)"

@@ -5,7 +5,7 @@ packages=(
   libgit2-dev libcurl4-openssl-dev zlib1g-dev libssl-dev pkg-config
   gcc make flex bison bc perl libelf-dev ccache xz-utils cpio kmod
   linux-source-6.12
-  qemu-system-x86 busybox-static iperf3 sockperf iproute2 python3 git diffutils
+  qemu-system-x86 busybox-static iperf3 sockperf iproute2 python3 git diffutils time
 )
 missing=()
 for p in "${packages[@]}"; do

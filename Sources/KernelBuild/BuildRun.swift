@@ -17,9 +17,9 @@ struct BuildRun {
     /// A hung make (NFS, a wedged tool) must not block a CI runner forever.
     static let makeTimeout: Double = 4 * 3600
 
-    func make(_ targets: [String], log: URL, environment extra: [String: String] = [:],
+    func make(_ targets: [String], log: URL, environment extra: [String: String] = [:], configuring: Bool = false,
               tick: ((Double) -> Void)? = nil) throws -> ProcessResult {
-        let args = builder.makeArguments(source: source, objects: objects, arch: resolved.arch) + targets
+        let args = builder.makeArguments(source: source, objects: objects, arch: resolved.arch, configuring: configuring) + targets
         let env = builder.makeEnvironment(source: source, objects: objects).merging(extra) { _, new in new }
             .merging(["KGATE_BUILD_LOG": log.path]) { _, new in new }
         // One file for stdout and stderr so compiler messages stay next to the step that printed them.
@@ -50,7 +50,8 @@ struct BuildRun {
         try? FileManager.default.removeItem(at: scratch)
         let env = ["KCONFIG_CONFIG": scratch.path]
         func step(_ targets: [String], _ what: String) throws {
-            let r = try make(targets, log: log, environment: env)
+            // -j: the first step builds the kconfig tool and fixdep.
+            let r = try make(["-j\(builder.jobs)"] + targets, log: log, environment: env, configuring: true)
             guard r.succeeded else {
                 let tail = ProcessRunner.readTail(log, limit: 4000)
                 throw KGateError.infrastructure("kernel configuration step '\(what)' failed (exit \(r.exitCode))",
