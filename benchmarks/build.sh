@@ -45,7 +45,7 @@ plain_cold() {  # plain_cold LABEL CONFIG: olddefconfig + make -j bzImage in a f
   cmp -s "$2" "$obj/.config" || echo "warning: plain olddefconfig changed the config" >&2
   echo "  [$1] wall ${T[$1]}s, cpu ${CPU[$1]}s"
 }
-mean() { echo "($1 + $2) / 2" | bc -l; }
+sum() { local IFS=+; echo "$*" | bc -l; }
 
 echo "bench dir: $WORK  jobs: $JOBS  cpus: $(nproc)  load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ -n "${BENCH_SOURCE:-}" ] || [ -d /work/fixtures/linux-src/.git ]; then
@@ -89,7 +89,6 @@ for ((r = 2; r <= ROUNDS; r++)); do
   KW+=(${T[cold_$r]}) KC+=(${CPU[cold_$r]}) PW+=(${T[plain_$r]}) PC+=(${CPU[plain_$r]})
   rm -rf "$WORK/cache-$r" "$WORK/plain_$r-obj"
 done
-sum() { local IFS=+; echo "$*" | bc -l; }
 
 echo "== kgate rebuilds on the first cache"
 kbuild hit

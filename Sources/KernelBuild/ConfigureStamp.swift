@@ -52,13 +52,17 @@ struct ConfigureStamp: Codable, Equatable {
             guard inList else { continue }
             let path = line.hasSuffix("\\") ? String(line.dropLast()).trimmingCharacters(in: .whitespaces) : line
             if !path.isEmpty {
-                guard !path.hasPrefix("/"), !path.split(separator: "/").contains(".."),
-                      files.count < maxDependencies else { return nil }
+                guard isInsideTree(path), files.count < maxDependencies else { return nil }
                 files.append(path)
             }
             if !line.hasSuffix("\\") { break }
         }
         return files.isEmpty ? nil : files
+    }
+
+    /// A relative path that cannot leave the source tree (no leading "/", no "..").
+    static func isInsideTree(_ path: String) -> Bool {
+        !path.hasPrefix("/") && !path.split(separator: "/").contains("..")
     }
 
     /// Digest over each file's path and content (or absence) and the toolchain text.
@@ -109,7 +113,7 @@ struct ConfigureStamp: Codable, Equatable {
     /// True when the object directory's `.config` is the verified one and every
     /// input reads the same in `source` now.
     func stillValid(source: URL, objects: URL) -> Bool {
-        guard version == 1, !files.isEmpty, files.allSatisfy({ !$0.hasPrefix("/") && !$0.split(separator: "/").contains("..") }),
+        guard version == 1, !files.isEmpty, files.allSatisfy(Self.isInsideTree),
               let config = FileManager.default.contents(atPath: objects.appendingPathComponent(".config").path),
               Digest.sha256Hex(config) == configDigest else { return false }
         return Self.digest(files: files, source: source, toolchain: Self.toolchain()) == inputsDigest
