@@ -52,6 +52,13 @@ struct Build: ParsableCommand {
     @Flag(name: .long, help: "Print the build metadata as JSON before the image path.")
     var json = false
 
+    @Flag(name: .long, help: ArgumentHelp("""
+        Also build the revision clean, without the compiler cache, in a scratch object directory, and compare the \
+        images byte for byte: exit 0 when the stored image is exactly its revision, 4 when not (the stored result \
+        and object directory are then removed).
+        """))
+    var verify = false
+
     func run() throws {
         try reportingErrors(global) {
             let started = Date()
@@ -76,9 +83,9 @@ struct Build: ParsableCommand {
                 let head = try clone.commit("HEAD")
                 let treeOID = try clone.workingTreeOID()
                 let resolvedAt = Date()
-                let result = try builder.build(source: dir, treeOID: treeOID,
-                                               revision: head.oid + (treeOID == head.treeOID ? "" : "-dirty"),
-                                               config: config, baseline: nil)
+                let revision = head.oid + (treeOID == head.treeOID ? "" : "-dirty")
+                if verify { return try verified(builder, source: dir, treeOID: treeOID, revision: revision, config: config) }
+                let result = try builder.build(source: dir, treeOID: treeOID, revision: revision, config: config, baseline: nil)
                 return finish(result, started: started, resolvedAt: resolvedAt, checkoutSeconds: 0)
             }
             guard let tree else {
@@ -89,6 +96,11 @@ struct Build: ParsableCommand {
             let resolvedAt = Date()
             var result: BuildResult
             var checkoutSeconds = 0.0
+            if verify {
+                let worktree = try repo.checkout(commit.oid, paths: paths)
+                defer { worktree.release() }
+                return try verified(builder, source: worktree.url, treeOID: commit.treeOID, revision: commit.oid, config: config)
+            }
             if let hit = builder.cachedResult(treeOID: commit.treeOID, config: config) {
                 Console.shared.line("build: cache hit for \(tree) \(commit.oid.prefix(12)) '\(commit.subject)'")
                 result = hit
@@ -104,6 +116,30 @@ struct Build: ParsableCommand {
             }
             return finish(result, started: started, resolvedAt: resolvedAt, checkoutSeconds: checkoutSeconds)
         }
+    }
+
+    /// `--verify`: the stored image against a clean build of the same source.
+    private func verified(_ builder: KernelBuilder, source: URL, treeOID: String, revision: String,
+                          config: BuildConfig) throws -> Int32 {
+        let v = try builder.verify(source: source, treeOID: treeOID, revision: revision, config: config)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            emit(String(decoding: try encoder.encode(v), as: UTF8.self))
+        }
+        let clean = "clean build: \(v.cleanObjects) objects in \(formatElapsed(v.cleanSeconds))"
+        guard v.identical else {
+            throw KGateError.infrastructure(
+                "the stored image of \(revision.prefix(12)) is not its revision: it differs from a clean build "
+                + "(stored sha256 \(v.storedDigest.prefix(16)), clean \(v.cleanDigest.prefix(16))"
+                + (v.configIdentical ? "" : ", and the .config differs") + "); \(clean)",
+                fix: "the stored result and its object directory were removed: build again; "
+                    + "if this repeats, report it with both build logs")
+        }
+        Console.shared.line("verify: \(revision.prefix(12)) is exactly its revision: image identical to a clean build "
+                            + "without the compiler cache (sha256 \(v.cleanDigest.prefix(16))); \(clean)")
+        emit(v.cleanDigest)
+        return ExitCode.pass
     }
 
     private func finish(_ result: BuildResult, started: Date, resolvedAt: Date, checkoutSeconds: Double) -> Int32 {

@@ -207,7 +207,7 @@ public struct ResolvedConfig: Sendable, Equatable {
 
     /// The normalized text the config hash covers (origins do not matter, values do).
     public func normalized(compiler: String) -> String {
-        var lines = ["kgate-config v1", "arch=\(arch)", "base=\(baseKey)", "compiler=\(compiler)"]
+        var lines = ["kgate-config v1", CompilerCache.identity, "arch=\(arch)", "base=\(baseKey)", "compiler=\(compiler)"]
         lines += items.map(\.configLine).sorted()
         return lines.joined(separator: "\n") + "\n"
     }

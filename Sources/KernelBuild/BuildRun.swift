@@ -9,9 +9,13 @@ struct BuildRun {
     let resolved: ResolvedConfig
     let compiler: String
     let buildDir: URL
+    /// A scratch object directory (a clean verification build) instead of the persistent one.
+    var scratchObjects: URL? = nil
+    /// Compile through the compiler cache (false: gcc alone, for a clean build).
+    var cached = true
 
     /// One object directory per configuration and source directory.
-    var objects: URL { builder.paths.buildObjects(configHash: hash, source: source) }
+    var objects: URL { scratchObjects ?? builder.paths.buildObjects(configHash: hash, source: source) }
     var console: Console { builder.console }
 
     /// A hung make (NFS, a wedged tool) must not block a CI runner forever.
@@ -19,8 +23,9 @@ struct BuildRun {
 
     func make(_ targets: [String], log: URL, environment extra: [String: String] = [:], configuring: Bool = false,
               tick: ((Double) -> Void)? = nil) throws -> ProcessResult {
-        let args = builder.makeArguments(source: source, objects: objects, arch: resolved.arch, configuring: configuring) + targets
-        let env = builder.makeEnvironment(source: source, objects: objects).merging(extra) { _, new in new }
+        let args = builder.makeArguments(source: source, objects: objects, arch: resolved.arch, configuring: configuring,
+                                         cached: cached) + targets
+        let env = try builder.makeEnvironment(source: source, objects: objects, cached: cached).merging(extra) { _, new in new }
             .merging(["KGATE_BUILD_LOG": log.path]) { _, new in new }
         // One file for stdout and stderr so compiler messages stay next to the step that printed them.
         return try ProcessRunner.run("sh", ["-c", "exec make \"$@\" >>\"$KGATE_BUILD_LOG\" 2>&1", "make"] + args,

@@ -92,40 +92,33 @@ public final class KernelBuilder: Sendable {
     }
 
     /// `make` arguments shared by configuration and build steps. Host programs
-    /// (fixdep, kconfig, objtool) are built once per object directory and include
-    /// system headers, which ccache's depend mode does not track: plain gcc.
+    /// (fixdep, kconfig, objtool) are built once per object directory: plain gcc.
     /// Configuration steps compile nothing for the target but run ~60 compiler
-    /// probes per Kconfig pass: they call gcc directly (`ccache gcc` prints the
-    /// same version text, so the `.config` is the same; ~1 s less per configuration).
-    func makeArguments(source: URL, objects: URL, arch: String, configuring: Bool = false) -> [String] {
-        ["-C", source.path, "O=\(objects.path)", "ARCH=\(arch)", configuring ? "CC=gcc" : "CC=ccache gcc", "HOSTCC=gcc"]
+    /// probes per Kconfig pass: plain gcc too (the wrapper prints the same version
+    /// text, so the `.config` is the same). A cached build compiles through
+    /// `kgate-cc` (`CompilerCache`), a clean one with gcc alone.
+    func makeArguments(source: URL, objects: URL, arch: String, configuring: Bool = false,
+                       cached: Bool = true) -> [String] {
+        let cc = (configuring || !cached) ? "CC=gcc" : "CC=\(CompilerCache.wrapperName) gcc"
+        return ["-C", source.path, "O=\(objects.path)", "ARCH=\(arch)", cc, "HOSTCC=gcc"]
     }
 
-    /// The environment of every make: ccache and reproducible build identity.
-    ///
-    /// ccache runs in depend mode: on a miss it compiles once and hashes the
-    /// headers kbuild's `-Wp,-MMD` dependency file lists, instead of running the
-    /// preprocessor first (the default direct mode); with the inode cache (header
-    /// hashes reused across compilations) and no compression a cold build costs
-    /// ~2 % more than plain gcc on 2 cores (net/, 193 objects: default direct
-    /// mode +48 %, depend alone +8 %, these settings +2.4 % wall, +2.0 % CPU over
-    /// 4 ABAB pairs). Kernel objects are built with -nostdinc, so the headers
-    /// -MMD leaves out are the compiler's own, covered by the compiler check.
-    func makeEnvironment(source: URL, objects: URL) -> [String: String] {
-        [
-            "CCACHE_DIR": paths.ccache.path,
-            "CCACHE_BASEDIR": Self.commonAncestor(source, objects),
-            "CCACHE_NOHASHDIR": "1",
-            "CCACHE_DEPEND": "1",
-            "CCACHE_INODECACHE": "1",
-            "CCACHE_NOCOMPRESS": "1",
-            "CCACHE_COMPILERCHECK": "mtime",
+    /// The environment of every make: reproducible build identity, and for a
+    /// cached build the compiler cache (`CompilerCache`) with its wrappers first on PATH.
+    func makeEnvironment(source: URL, objects: URL, cached: Bool = true) throws -> [String: String] {
+        var env = [
             "KBUILD_BUILD_TIMESTAMP": Self.buildTimestamp,
             "KBUILD_BUILD_USER": Self.buildUser,
             "KBUILD_BUILD_HOST": Self.buildHost,
             "KBUILD_BUILD_VERSION": "1",
             "LC_ALL": "C",
         ]
+        guard cached else { return env }
+        let wrappers = try CompilerCache.install(paths: paths)
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        env["PATH"] = wrappers.path + ":" + path
+        env.merge(CompilerCache.environment(paths: paths, source: source, objects: objects)) { _, new in new }
+        return env
     }
 
     /// ccache rewrites absolute paths under its base dir to paths relative to the
