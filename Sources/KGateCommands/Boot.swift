@@ -37,6 +37,11 @@ struct Boot: ParsableCommand {
     @Option(help: "Guest memory in MiB.")
     var memory: Int = 1024
 
+    @Option(help: ArgumentHelp(
+        "The boot's seed: in deterministic mode it fixes the guest clock and so every random draw (default 0).",
+        valueName: "N"))
+    var seed: UInt64?
+
     @Option(help: ArgumentHelp("Image recipe (default: vm-images/guest.recipe).", valueName: "file"))
     var recipe: String?
 
@@ -78,7 +83,8 @@ struct Boot: ParsableCommand {
             let planText = "kgate_run cmd " + command.map(VirtualMachines.shellQuote).joined(separator: " ") + "\n"
             let plan = try GuestImages.planArchive([PlanFile(path: "kgate/plan.sh", contents: Data(planText.utf8))])
             let request = BootRequest(kernel: kernelURL, image: image.url, plan: plan, mode: mode, memoryMiB: memory,
-                                      appendCommandLine: append, bootTimeout: bootTimeout, runTimeout: timeout, label: "boot")
+                                      appendCommandLine: append, bootTimeout: bootTimeout, runTimeout: timeout, label: "boot",
+                                      seed: seed)
             let outcome = try VirtualMachines.boot(request, paths: paths)
             if let out = outcome.blob("cmd.out") { FileHandle.standardOutput.write(out.data) }
             if let err = outcome.blob("cmd.err") { FileHandle.standardError.write(err.data) }

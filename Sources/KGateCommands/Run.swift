@@ -37,6 +37,11 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "Boot once per trial (for interleaving in real-time modes).")
     var oneTrialPerBoot = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Seed of the first trial: in deterministic mode trial i boots with seed N+i, and the same kernel, image, "
+        + "workload and seed give the same sample.", valueName: "N"))
+    var seed: UInt64 = 1
+
     @Flag(name: .long, help: "Print one JSON line per trial.")
     var json = false
 
@@ -67,7 +72,8 @@ struct Run: ParsableCommand {
             let imageURL = try image.map { URL(fileURLWithPath: $0) }
                 ?? GuestImages.build(recipe: GuestImages.defaultRecipe(), paths: paths).url
             let results = try WorkloadRunner.runTrials(spec: spec, kernel: kernelURL, image: imageURL, mode: resolved,
-                                                       paths: paths, oneTrialPerBoot: oneTrialPerBoot, label: "run-\(spec.name)")
+                                                       paths: paths, oneTrialPerBoot: oneTrialPerBoot, firstSeed: seed,
+                                                       label: "run-\(spec.name)")
             for r in results { emit(json ? try jsonLine(r.sample) : RunReport.line(spec, r)) }
             let failed = results.filter { $0.sample.failure != nil }
             if !json && !results.isEmpty {
@@ -106,10 +112,11 @@ enum RunReport {
 
     static func line(_ spec: WorkloadSpec, _ r: TrialResult) -> String {
         let s = r.sample
+        let trial = "\(spec.name) trial \(s.trial)" + (s.seed.map { " (seed \($0))" } ?? "")
         if let failure = s.failure {
-            return "\(spec.name) trial \(s.trial): FAILED: \(failure)"
+            return "\(trial): FAILED: \(failure)"
         }
-        var parts = ["\(spec.name) trial \(s.trial): \(s.metric) \(format(s.value, unit: s.unit))"]
+        var parts = ["\(trial): \(s.metric) \(format(s.value, unit: s.unit))"]
         for key in noteworthy { if let v = s.counters[key] { parts.append("\(key)=\(String(format: "%g", v))") } }
         return parts.joined(separator: "  ")
     }

@@ -26,9 +26,13 @@ public struct Sample: Sendable, Codable, Equatable {
     /// Set when the trial ran but its figure is not a valid measurement
     /// ("100% loss: no data delivered").
     public var failure: String?
+    /// The seed of the boot that ran the trial (deterministic mode: the same
+    /// kernel, image, plan and seed give the same sample); nil when unseeded.
+    public var seed: UInt64?
 
     public init(workload: String, metric: String, unit: String, value: Double, trial: Int,
-                counters: [String: Double] = [:], failure: String? = nil) {
+                counters: [String: Double] = [:], failure: String? = nil, seed: UInt64? = nil) {
+        self.seed = seed
         self.workload = workload
         self.metric = metric
         self.unit = unit

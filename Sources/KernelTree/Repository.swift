@@ -178,6 +178,22 @@ public final class KernelRepository: @unchecked Sendable {
         }
     }
 
+    /// The diff between two revisions' trees, as unified diff text.
+    public func diff(from old: String, to new: String) throws -> String {
+        try locked {
+            let oldTree = try commitTree(lookupCommit(resolveOID(old)))
+            let newTree = try commitTree(lookupCommit(resolveOID(new)))
+            let diff = try Git.make("cannot diff \(old) against \(new)", location: info.path,
+                                    free: { git_diff_free($0) }) { out in
+                git_diff_tree_to_tree(&out, repo.pointer, oldTree.pointer, newTree.pointer, nil)
+            }
+            let data = try withGitBuf("cannot format diff \(old)..\(new)") { buf in
+                git_diff_to_buf(&buf, diff.pointer, GIT_DIFF_FORMAT_PATCH)
+            }
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+
     /// The bytes of `path` at `revision` (nil when the path does not exist there).
     public func fileContent(_ revision: String, path: String) throws -> Data? {
         try locked {

@@ -109,6 +109,23 @@ public enum Plausibility {
         return flags
     }
 
+    /// Flags that rule a commit out as the cause of a throughput change.
+    public static func implausible(_ flag: String) -> Bool {
+        flag == "changes only comments" || flag == "touches only Documentation/"
+    }
+
+    /// True when the diff changes a compiled source file (C, header, assembler,
+    /// Makefile, Kconfig) in more than comments.
+    public static func changesCode(_ diff: String) -> Bool {
+        let compiled = [".c", ".h", ".S", "Makefile", "Kconfig", "Kbuild", ".lds"]
+        for section in diff.components(separatedBy: "diff --git ") {
+            guard let header = section.split(separator: "\n", maxSplits: 1).first else { continue }
+            let path = header.split(separator: " ").last.map(String.init) ?? ""
+            if compiled.contains(where: { path.hasSuffix($0) }) && !onlyComments(section) { return true }
+        }
+        return false
+    }
+
     /// True when every added or removed line of a C diff is blank or a comment.
     static func onlyComments(_ diff: String) -> Bool {
         var sawChange = false

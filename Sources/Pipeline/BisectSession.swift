@@ -22,6 +22,8 @@ struct BisectSession {
     let stage: KernelStage
 
     private var images: [String: URL] = [:]
+    /// sha256 of each built image: two revisions whose code differs must not share one.
+    private var digests: [String: String] = [:]
     private var unbuildable: [String: String] = [:]
     private var values: [String: [Double]] = [:]
     private var steps: [BisectStep] = []
@@ -99,12 +101,50 @@ struct BisectSession {
         }
         log.append("# first bad commit: [\(culprit.oid)] \(culprit.subject)")
         var summary = "first bad commit: \(culprit.oid) \(culprit.subject)"
+        var doubts: [String] = []
         let flags = try Plausibility.flags(repository, culprit)
-        if !flags.isEmpty { summary += "\n  plausibility: the commit " + flags.joined(separator: "; ") }
-        summary += "\n  " + (try confirm(culprit, runner: runner, workload: workload, classifier: classifier))
+        if !flags.isEmpty {
+            summary += "\n  plausibility: the commit " + flags.joined(separator: "; ")
+            if flags.contains(where: Plausibility.implausible) {
+                doubts.append("a commit that \(flags.joined(separator: "; ")) cannot change the compiled kernel's throughput")
+            }
+        }
+        let confirmation = try confirm(culprit, runner: runner, workload: workload, classifier: classifier)
+        summary += "\n  " + confirmation.text
+        if !confirmation.confirmed { doubts.append("its revert does not confirm it (\(confirmation.text))") }
+        let identical = try identicalImages()
+        for line in identical { summary += "\n  build check: " + line }
+        if !identical.isEmpty { doubts.append("builds of revisions with different code produced identical images") }
         summary += "\n  builds: \(builds), trials: \(trials)"
+        guard doubts.isEmpty else {
+            // Defence in depth (issue 12): a culprit the evidence contradicts is never
+            // reported as found; a stale or wrong build is the likelier explanation.
+            summary = "contradiction, no culprit named: bisection points at \(short(culprit.oid)) '\(culprit.subject)' but "
+                + doubts.joined(separator: "; and ")
+                + "; check the kernels with 'kgate build --verify REV' and bisect again\n  " + summary
+            console.line("bisect: \(summary)")
+            return outcome(exitCode: ExitCode.inconclusive, culprit: nil, candidates: [culprit.oid], summary: summary)
+        }
         console.line("bisect: \(summary)")
         return outcome(exitCode: ExitCode.pass, culprit: culprit.oid, candidates: [culprit.oid], summary: summary)
+    }
+
+    /// Pairs of built revisions whose images are byte-identical although their
+    /// sources differ in more than comments: one of them is not its revision (or
+    /// the change is outside the configured kernel: the check names both to verify).
+    private func identicalImages() throws -> [String] {
+        var byDigest: [String: [String]] = [:]
+        for (revision, digest) in digests { byDigest[digest, default: []].append(revision) }
+        var lines: [String] = []
+        for group in byDigest.values where group.count > 1 {
+            let sorted = group.sorted()
+            for (i, a) in sorted.enumerated() {
+                for b in sorted[(i + 1)...] where Plausibility.changesCode(try repository.diff(from: a, to: b)) {
+                    lines.append("\(short(a)) and \(short(b)) built to identical images although their sources differ in code")
+                }
+            }
+        }
+        return lines.sorted()
     }
 
     // MARK: steps
@@ -140,7 +180,13 @@ struct BisectSession {
 
     /// Reverts the culprit on top of bad and measures: did throughput recover?
     private mutating func confirm(_ culprit: CommitInfo, runner: TrialRunner, workload: MeasuredWorkload,
-                                  classifier: BisectClassifier) throws -> String {
+                                  classifier: BisectClassifier) throws -> (text: String, confirmed: Bool) {
+        let text = try revertCheck(culprit, runner: runner, workload: workload, classifier: classifier)
+        return (text, text.hasPrefix("confirmed:"))
+    }
+
+    private mutating func revertCheck(_ culprit: CommitInfo, runner: TrialRunner, workload: MeasuredWorkload,
+                                      classifier: BisectClassifier) throws -> String {
         let revert: String
         do {
             revert = try clock.measure("revert") {
@@ -178,6 +224,9 @@ struct BisectSession {
             try recorder.build(BuildInfo(revision: revision, configHash: result.configHash, succeeded: true,
                                          seconds: result.cached ? 0 : result.durationSeconds, log: result.log))
             images[revision] = result.imageURL
+            if let data = try? readBoundedFile(result.imageURL, limit: 512 << 20, what: "kernel image") {
+                digests[revision] = Digest.sha256Hex(data)
+            }
             return result.imageURL
         } catch let error as KGateError where error.kind == .patch && !endpoint {
             builds += 1

@@ -117,6 +117,10 @@ public enum ResultSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v3-sample-seeds") { db in
+            // The seed of the boot that ran each trial (issue 13); NULL for older runs.
+            try db.execute(sql: "ALTER TABLE samples ADD COLUMN seed INTEGER")
+        }
         return migrator
     }
 }

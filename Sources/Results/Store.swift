@@ -89,9 +89,12 @@ public final class ResultStore: Sendable {
                            arguments: [run, boot, role.rawValue, revision, position, Date().timeIntervalSince1970])
             let trial = db.lastInsertedRowID
             for s in samples {
-                try db.execute(sql: "INSERT INTO samples (trial_id, workload, metric, unit, value, trial, failure) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                try db.execute(sql: """
+                    INSERT INTO samples (trial_id, workload, metric, unit, value, trial, failure, seed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
                                arguments: [trial, s.workload, s.metric, s.unit, s.value.isFinite ? s.value : 0, s.trial,
-                                           s.value.isFinite ? s.failure : (s.failure ?? "non-finite value")])
+                                           s.value.isFinite ? s.failure : (s.failure ?? "non-finite value"),
+                                           s.seed.map { Int64(bitPattern: $0) }])
                 let sample = db.lastInsertedRowID
                 for (name, value) in s.counters.sorted(by: { $0.key < $1.key }) where value.isFinite {
                     try db.execute(sql: "INSERT INTO counters (sample_id, name, value) VALUES (?, ?, ?)",

@@ -21,12 +21,16 @@ public struct BootRequest: Sendable {
     public var runTimeout: Double
     /// Label for the boot directory and logs ("base-trials", "candidate").
     public var label: String
+    /// The boot's seed: in deterministic mode it fixes the guest clock and so
+    /// every random draw (nil there means seed 0); named on the command line.
+    public var seed: UInt64?
 
     public init(kernel: URL, image: URL, plan: Data = Data(), mode: MeasurementMode = .auto, memoryMiB: Int = 1024,
-                appendCommandLine: [String] = [], bootTimeout: Double = 120, runTimeout: Double = 900, label: String = "boot") {
+                appendCommandLine: [String] = [], bootTimeout: Double = 120, runTimeout: Double = 900, label: String = "boot",
+                seed: UInt64? = nil) {
         self.kernel = kernel; self.image = image; self.plan = plan; self.mode = mode; self.memoryMiB = memoryMiB
         self.appendCommandLine = appendCommandLine; self.bootTimeout = bootTimeout; self.runTimeout = runTimeout
-        self.label = label
+        self.label = label; self.seed = seed
     }
 }
 
@@ -130,8 +134,10 @@ public enum VirtualMachines {
         let initrd = try writeInitrd(image: request.image, plan: request.plan, in: dir)
         defer { try? FileManager.default.removeItem(at: initrd) }
         let consoleLog = dir.appendingPathComponent("console.log"), resultsLog = dir.appendingPathComponent("results.log")
+        let seed = request.seed ?? (mode == .deterministic ? 0 : nil)
         let args = QEMUCommand.arguments(kernel: request.kernel, initrd: initrd, mode: mode, memoryMiB: request.memoryMiB,
-                                         append: request.appendCommandLine, consoleLog: consoleLog, resultsLog: resultsLog)
+                                         append: request.appendCommandLine, consoleLog: consoleLog, resultsLog: resultsLog,
+                                         seed: seed)
         try? Data((([qemu.path] + args).map { shellQuote($0) }.joined(separator: " ") + "\n").utf8)
             .write(to: dir.appendingPathComponent("qemu.cmdline"))
         let run = QEMUWatch.run(executable: qemu, arguments: args, bootDir: dir, consoleLog: consoleLog, resultsLog: resultsLog,

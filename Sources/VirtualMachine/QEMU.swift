@@ -9,24 +9,48 @@ public enum QEMUCommand {
     public static let executable = "qemu-system-x86_64"
     public static let baseCommandLine = ["console=ttyS0", "panic=-1", "rdinit=/init"]
 
-    /// Accelerator flags of a resolved mode.
-    public static func acceleratorArguments(_ mode: MeasurementMode) -> [String] {
+    /// The guest clock of seed 0 in deterministic mode; seed N starts N seconds later.
+    public static let seedEpoch = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01T00:00:00Z
+
+    /// Accelerator flags of a resolved mode. In deterministic mode the guest's
+    /// wall clock at boot is fixed by the seed (`-rtc base=`): the kernel mixes
+    /// it into its entropy pool (the default TCG CPU has no RDRAND, so QEMU's
+    /// `-seed` reaches nothing), so the same seed gives the same random draws
+    /// (netem loss, ISNs, hash seeds) and another seed another draw.
+    public static func acceleratorArguments(_ mode: MeasurementMode, seed: UInt64 = 0) -> [String] {
         switch mode {
-        case .deterministic: return ["-accel", "tcg", "-icount", "shift=0,sleep=off", "-smp", "1", "-rtc", "clock=vm"]
+        case .deterministic:
+            return ["-accel", "tcg", "-icount", "shift=0,sleep=off", "-smp", "1",
+                    "-rtc", "base=\(rtcBase(seed: seed)),clock=vm"]
         case .tcg, .auto: return ["-accel", "tcg", "-smp", "1"]
         case .kvm: return ["-enable-kvm", "-cpu", "host", "-smp", "1"]
         }
     }
 
+    /// `YYYY-MM-DDTHH:MM:SS` of `seedEpoch` plus `seed` seconds (seeds are bounded by `maxSeed`).
+    public static func rtcBase(seed: UInt64) -> String {
+        let fmt = DateFormatter()
+        fmt.locale = Locale(identifier: "en_US_POSIX")
+        fmt.timeZone = TimeZone(identifier: "UTC")
+        fmt.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
+        return fmt.string(from: seedEpoch.addingTimeInterval(Double(min(seed, maxSeed))))
+    }
+
+    /// Seeds map to guest clocks within about 30 years of the epoch.
+    public static let maxSeed: UInt64 = 999_999_999
+
     /// `interactive`: the console is QEMU's stdio (with its monitor on Ctrl-A c).
+    /// `seed` (deterministic mode) fixes the guest clock and is named on the
+    /// kernel command line (`kgate.seed=N`, which the kernel also mixes into its pool).
     public static func arguments(kernel: URL?, initrd: URL?, mode: MeasurementMode, memoryMiB: Int, append: [String],
-                                 consoleLog: URL, resultsLog: URL, interactive: Bool = false) -> [String] {
+                                 consoleLog: URL, resultsLog: URL, interactive: Bool = false, seed: UInt64? = nil) -> [String] {
         var args = ["-nographic", "-nic", "none", "-no-reboot", "-m", "\(memoryMiB)"]
-        args += acceleratorArguments(mode)
+        args += acceleratorArguments(mode, seed: seed ?? 0)
         if let kernel {
             args += ["-kernel", kernel.path]
             if let initrd { args += ["-initrd", initrd.path] }
-            args += ["-append", (baseCommandLine + append).joined(separator: " ")]
+            let seedWord = seed.map { ["kgate.seed=\($0)"] } ?? []
+            args += ["-append", (baseCommandLine + seedWord + append).joined(separator: " ")]
         }
         if interactive {
             args += ["-serial", "mon:stdio"]

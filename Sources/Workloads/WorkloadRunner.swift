@@ -14,35 +14,42 @@ public struct BootReport: Sendable {
 /// Runs workloads in the guest: plan → boot → blobs → samples.
 public enum WorkloadRunner {
     /// Runs `trials` (default: the spec's) trials of one workload. In `oneTrialPerBoot`
-    /// mode each trial gets its own boot (real-time modes interleaving A/B).
+    /// mode each trial gets its own boot (real-time modes interleaving A/B). In
+    /// deterministic mode every trial is its own seeded boot: trial i (from 0)
+    /// boots with seed `firstSeed + i`, so each sample is reproducible on its own.
     public static func run(spec: WorkloadSpec, kernel: URL, image: URL, mode: MeasurementMode, trials: Int? = nil,
-                           paths: CachePaths, firstTrial: Int = 1, oneTrialPerBoot: Bool = false,
+                           paths: CachePaths, firstTrial: Int = 1, oneTrialPerBoot: Bool = false, firstSeed: UInt64 = 1,
                            label: String = "workload", console: Console = .shared) throws -> [Sample] {
         try runTrials(spec: spec, kernel: kernel, image: image, mode: mode, trials: trials, paths: paths,
-                      firstTrial: firstTrial, oneTrialPerBoot: oneTrialPerBoot, label: label, console: console)
+                      firstTrial: firstTrial, oneTrialPerBoot: oneTrialPerBoot, firstSeed: firstSeed, label: label,
+                      console: console)
             .map(\.sample)
     }
 
     /// As `run`, with the parsed tool results of each trial.
     public static func runTrials(spec: WorkloadSpec, kernel: URL, image: URL, mode: MeasurementMode, trials: Int? = nil,
                                  paths: CachePaths, firstTrial: Int = 1, oneTrialPerBoot: Bool = false,
-                                 label: String = "workload", console: Console = .shared) throws -> [TrialResult] {
+                                 firstSeed: UInt64 = 1, label: String = "workload",
+                                 console: Console = .shared) throws -> [TrialResult] {
         let n = trials ?? spec.trials
         guard n >= 1 else { throw KGateError.usage("trials must be at least 1 (got \(n))") }
-        let boots: [PlannedRun] = oneTrialPerBoot
-            ? (0..<n).map { PlannedRun(spec: spec, trials: 1, firstTrial: firstTrial + $0) }
-            : [PlannedRun(spec: spec, trials: n, firstTrial: firstTrial)]
+        let seeded = mode == .deterministic
+        let boots: [(run: PlannedRun, seed: UInt64?)] = (oneTrialPerBoot || seeded)
+            ? (0..<n).map { (PlannedRun(spec: spec, trials: 1, firstTrial: firstTrial + $0), seeded ? firstSeed + UInt64($0) : nil) }
+            : [(PlannedRun(spec: spec, trials: n, firstTrial: firstTrial), nil)]
         var out: [TrialResult] = []
-        for run in boots {
-            let report = try boot([run], kernel: kernel, image: image, mode: mode, paths: paths, label: label, console: console)
+        for b in boots {
+            let report = try boot([b.run], kernel: kernel, image: image, mode: mode, paths: paths,
+                                  label: label + (b.seed.map { "-seed\($0)" } ?? ""), seed: b.seed, console: console)
             out += report.results[spec.name] ?? []
         }
         return out
     }
 
     /// Runs several workloads in one boot (setup and teardown per workload).
+    /// `seed` is the boot's seed (`BootRequest.seed`), recorded in every sample.
     public static func boot(_ runs: [PlannedRun], kernel: URL, image: URL, mode: MeasurementMode, paths: CachePaths,
-                            label: String = "workload", memoryMiB: Int = 1024,
+                            label: String = "workload", memoryMiB: Int = 1024, seed: UInt64? = nil,
                             console: Console = .shared) throws -> BootReport {
         let names = runs.map(\.spec.name)
         guard Set(names).count == names.count else { throw KGateError.usage("a workload appears twice in one boot: \(names)") }
@@ -53,7 +60,7 @@ public enum WorkloadRunner {
         }
         let factor: Double = mode == .kvm ? 2 : (mode == .tcg ? 4 : 10)
         let request = BootRequest(kernel: kernel, image: image, plan: plan, mode: mode, memoryMiB: memoryMiB,
-                                  runTimeout: 120 + guestSeconds * factor, label: label)
+                                  runTimeout: 120 + guestSeconds * factor, label: label, seed: seed)
         console.status("\(label): booting for \(names.joined(separator: ", ")) (\(mode.rawValue))", key: "workload-boot")
         let outcome = try VirtualMachines.boot(request, paths: paths, console: console)
         guard outcome.classification == .ok else {
@@ -63,7 +70,14 @@ public enum WorkloadRunner {
                                    excerpt: outcome.excerpt)
         }
         var results: [String: [TrialResult]] = [:]
-        for run in runs { results[run.spec.name] = try TrialAnalyzer.analyze(run, blobs: outcome.blobs) }
+        let recordedSeed = seed ?? (outcome.mode == .deterministic ? 0 : nil)
+        for run in runs {
+            results[run.spec.name] = try TrialAnalyzer.analyze(run, blobs: outcome.blobs).map { trial in
+                var t = trial
+                t.sample.seed = recordedSeed
+                return t
+            }
+        }
         if outcome.planExitCode == nil {
             throw KGateError.infrastructure("the workload plan did not finish (no DONE record)", location: outcome.consoleLog.path,
                                             excerpt: outcome.excerpt)

@@ -2,9 +2,10 @@ import Foundation
 import Gate
 import KGateCore
 import Testing
+import TestSupport
 @testable import Pipeline
 
-@Suite struct BisectLogicTests {
+@Suite(.tags(.unit)) struct BisectLogicTests {
     let gate = GateConfig(threshold: 0.02, direction: .higherIsBetter, minTrials: 8, maxTrials: 16, step: 4)
     let good = [2.90, 2.91, 2.92, 2.905, 2.915, 2.90, 2.91, 2.92]
     let bad = [2.60, 2.61, 2.62, 2.605, 2.615, 2.60, 2.61, 2.62]
@@ -55,6 +56,22 @@ import Testing
         let code = comments + "+\tx = 1;\n"
         #expect(!Plausibility.onlyComments(code))
         #expect(!Plausibility.onlyComments("diff --git a/x b/x\n--- a/x\n+++ b/x\n"))
+    }
+
+    /// Identical images are suspicious only when the sources differ in compiled code.
+    @Test func codeChangesAreToldFromCommentsAndOtherFiles() {
+        let comment = "diff --git a/net/core/dev.c b/net/core/dev.c\n--- a/net/core/dev.c\n+++ b/net/core/dev.c\n"
+            + "@@ -1,1 +1,2 @@\n int x;\n+/* note */\n"
+        let loop = "diff --git a/net/ipv4/tcp_input.c b/net/ipv4/tcp_input.c\n--- a/net/ipv4/tcp_input.c\n"
+            + "+++ b/net/ipv4/tcp_input.c\n@@ -1,1 +1,2 @@\n int y;\n+\tfor (i = 0; i < 1200; i++) barrier();\n"
+        let docs = "diff --git a/Documentation/x.rst b/Documentation/x.rst\n--- a/Documentation/x.rst\n"
+            + "+++ b/Documentation/x.rst\n@@ -1 +1 @@\n-old\n+new text\n"
+        #expect(!Plausibility.changesCode(comment))
+        #expect(!Plausibility.changesCode(docs))
+        #expect(Plausibility.changesCode(loop))
+        #expect(Plausibility.changesCode(comment + loop))
+        #expect(Plausibility.implausible("changes only comments"))
+        #expect(!Plausibility.implausible("is a merge commit"))
     }
 
     @Test func stageClockAddsRepeatedStages() {
