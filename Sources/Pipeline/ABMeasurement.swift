@@ -34,12 +34,16 @@ public struct GuestSetup: Sendable {
     public var mode: MeasurementMode
     public var memoryMiB: Int
     public var paths: CachePaths
+    /// Deterministic mode: trial k of every workload, on every kernel, boots with
+    /// seed `seedBase + k`, so trial k of base and candidate see the same draws.
+    public var seedBase: UInt64
 
-    public init(image: URL, mode: MeasurementMode, memoryMiB: Int, paths: CachePaths) {
+    public init(image: URL, mode: MeasurementMode, memoryMiB: Int, paths: CachePaths, seedBase: UInt64 = 0) {
         self.image = image
         self.mode = mode
         self.memoryMiB = memoryMiB
         self.paths = paths
+        self.seedBase = seedBase
     }
 }
 
@@ -66,12 +70,26 @@ public struct TrialRunner: Sendable {
             return n > 0 ? PlannedRun(spec: w.spec, trials: n, firstTrial: (done[w.spec.name] ?? 0) + 1) : nil
         }
         guard !runs.isEmpty else { return [] }
+        guard guest.mode == .deterministic else { return try boot(kernel, runs, seed: nil, console: console) }
+        // Deterministic: the replicate is a seeded boot. Boot k runs trial k of
+        // every workload that needs it, with seed `seedBase + k`.
+        let numbers = Set(runs.flatMap(\.trialIndices)).sorted()
+        var samples: [Sample] = []
+        for k in numbers {
+            let one = runs.filter { $0.trialIndices.contains(k) }.map { PlannedRun(spec: $0.spec, trials: 1, firstTrial: k) }
+            samples += try boot(kernel, one, seed: guest.seedBase + UInt64(k), console: console)
+        }
+        return samples
+    }
+
+    private func boot(_ kernel: KernelUnderTest, _ runs: [PlannedRun], seed: UInt64?, console: Console) throws -> [Sample] {
         let start = Date()
         let report: BootReport
         do {
             report = try WorkloadRunner.boot(runs, kernel: kernel.image, image: guest.image, mode: guest.mode,
-                                             paths: guest.paths, label: "\(kernel.role.rawValue) \(short(kernel.revision))",
-                                             memoryMiB: guest.memoryMiB, console: console)
+                                             paths: guest.paths,
+                                             label: "\(kernel.role.rawValue) \(short(kernel.revision))" + (seed.map { " seed \($0)" } ?? ""),
+                                             memoryMiB: guest.memoryMiB, seed: seed, console: console)
         } catch var error as KGateError {
             try? recorder?.boot(BootInfo(revision: kernel.revision, mode: guest.mode.rawValue, succeeded: false,
                                          seconds: Date().timeIntervalSince(start), note: error.what))
@@ -148,8 +166,11 @@ public struct ABMeasurement: Sendable {
                         console.line("\(name): inconclusive: too few valid trials at the cap")
                         continue
                     }
-                    need[.base]?[name] = min(moreBase, max(0, w.gate.maxTrials - triedBase))
-                    need[.candidate]?[name] = min(moreCandidate, max(0, w.gate.maxTrials - triedCandidate))
+                    // Deterministic trials pair by seed: both sides run the same trial numbers.
+                    let paired = runner.guest.mode == .deterministic
+                    let more = max(moreBase, moreCandidate)
+                    need[.base]?[name] = min(paired ? more : moreBase, max(0, w.gate.maxTrials - triedBase))
+                    need[.candidate]?[name] = min(paired ? more : moreCandidate, max(0, w.gate.maxTrials - triedCandidate))
                     if need[.base]?[name] == 0 && need[.candidate]?[name] == 0 {
                         need[.base]?[name] = 1
                         need[.candidate]?[name] = 1
