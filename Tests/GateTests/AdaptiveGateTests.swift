@@ -1,9 +1,10 @@
 import Foundation
 import KGateCore
 import Testing
+import TestSupport
 @testable import Gate
 
-@Suite struct AdaptiveGateTests {
+@Suite(.tags(.unit)) struct AdaptiveGateTests {
     let throughput = AdaptiveGate(.defaults(for: .deterministic))
 
     /// 8 values around `mean` with a fixed ±spread pattern (no ties).

@@ -2,9 +2,10 @@ import Foundation
 import Gate
 import KGateCore
 import Testing
+import TestSupport
 @testable import Pipeline
 
-@Suite struct BisectLogicTests {
+@Suite(.tags(.unit)) struct BisectLogicTests {
     let gate = GateConfig(threshold: 0.02, direction: .higherIsBetter, minTrials: 8, maxTrials: 16, step: 4)
     let good = [2.90, 2.91, 2.92, 2.905, 2.915, 2.90, 2.91, 2.92]
     let bad = [2.60, 2.61, 2.62, 2.605, 2.615, 2.60, 2.61, 2.62]

@@ -29,7 +29,7 @@ enum Golden {
     }
 }
 
-@Suite struct ExporterTests {
+@Suite(.tags(.unit)) struct ExporterTests {
     let report = DemoRun.report()
 
     @Test func demoRunCoversEveryOutcomeOfInterest() {
