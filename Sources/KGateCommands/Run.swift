@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Gate
 import GuestImage
 import KGateCore
 import VirtualMachine
@@ -97,8 +98,7 @@ enum RunReport {
     ]
 
     static func format(_ value: Double, unit: String) -> String {
-        if unit == "bit/s" { return String(format: "%.3f Gbit/s", value / 1e9) }
-        return String(format: "%.2f %@", value, unit)
+        Format.quantity(value, unit: unit)
     }
 
     static func line(_ spec: WorkloadSpec, _ r: TrialResult) -> String {

@@ -18,7 +18,7 @@ import TestSupport
         let changes = CounterExplainer.changes(base: base, candidate: candidate)
         #expect(changes.map(\.name) == ["TcpExt.TCPMemoryPressures"])
         let change = try #require(changes.first)
-        #expect(change.summary == "TcpExt.TCPMemoryPressures 0 → 1,234")
+        #expect(change.summary == "TcpExt.TCPMemoryPressures 0 → 1234")
         #expect(change.superiority == 1)
     }
 
