@@ -47,12 +47,10 @@ public enum RealPart: String, Sendable, CaseIterable {
 /// Which tests this run selects: `KGATE_TESTS=unit` (scripts/test.sh --unit) runs
 /// only tests that need no real part; unset or `all` runs everything.
 public enum TestSelection {
-    public static var unitOnly: Bool {
-        switch ProcessInfo.processInfo.environment["KGATE_TESTS"] ?? "all" {
-        case "unit": return true
-        default: return false
-        }
-    }
+    /// `KGATE_TESTS`: "unit", "all", or unset (all).
+    static var selection: String { ProcessInfo.processInfo.environment["KGATE_TESTS"] ?? "all" }
+
+    public static var unitOnly: Bool { selection == "unit" }
 
     /// `CI=true`: a missing part fails the test instead of skipping it.
     public static var strict: Bool {
@@ -62,6 +60,9 @@ public enum TestSelection {
     /// The reason a test needing `parts` does not run, nil when it runs;
     /// throws when a part is missing under `CI=true`.
     public static func blocker(for parts: [RealPart]) throws -> String? {
+        guard ["unit", "all", ""].contains(selection) else {
+            throw KGateError.usage("KGATE_TESTS=\(selection) selects nothing I know", fix: "use KGATE_TESTS=unit or all")
+        }
         if unitOnly { return "KGATE_TESTS=unit selects unit tests only" }
         let missing = parts.compactMap(\.missing)
         guard !missing.isEmpty else { return nil }
