@@ -113,4 +113,3 @@ struct Check: ParsableCommand {
         return token
     }
 }
-
