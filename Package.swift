@@ -1,11 +1,10 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// kgate: a kernel patch CI harness. One module per concern (see DESIGN.md);
+// kgate: a kernel patch CI harness. One module per concern (see docs/DESIGN.md);
 // each C library sits behind exactly one Swift module.
 let package = Package(
     name: "kgate",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "kgate", targets: ["kgate"]),
     ],
@@ -34,11 +33,11 @@ let package = Package(
         .target(name: "Gate", dependencies: ["KGateCore"]),
         .target(name: "Results", dependencies: ["KGateCore", "Gate", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Pipeline", dependencies: [
-            "KGateCore", "HTTPClient", "KernelTree", "PatchSeries", "KernelBuild", "GuestImage",
+            "KGateCore", "KernelTree", "PatchSeries", "KernelBuild", "GuestImage",
             "VirtualMachine", "Workloads", "Gate", "Results", .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "KGateCommands", dependencies: [
-            "KGateCore", "HTTPClient", "KernelTree", "PatchSeries", "KernelBuild", "GuestImage",
+            "KGateCore", "KernelTree", "PatchSeries", "KernelBuild", "GuestImage",
             "VirtualMachine", "Workloads", "Gate", "Results", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -117,21 +117,22 @@ public enum Format {
         p < 0.001 ? String(format: "%.2e", p) : String(format: "%.4f", p)
     }
 
-    /// A measurement: integers and values from 1000 up rounded with thousands
-    /// separators ("1,234"), others with 4–5 significant digits ("2.577").
+    /// A measurement, never with exactly three decimals nor a thousands separator
+    /// (either reads as a thousands group in half of Europe: "15.500", "1,234"):
+    /// integers and values from 1000 up as plain integers ("1234"), from 100 one
+    /// decimal ("427.1"), from 1 two ("2.58"), below 1 four ("0.0312").
+    /// `quantity(_:unit:)` scales to a readable unit first.
     public static func number(_ x: Double) -> String {
         if !x.isFinite { return x.isNaN ? "n/a" : (x < 0 ? "-∞" : "∞") }
         if (x == x.rounded() || abs(x) >= 1000) && abs(x) < 1e15 {
-            let digits = String(Int64(abs(x).rounded()))
-            var out = ""
-            for (i, ch) in digits.enumerated() {
-                if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-                out.append(ch)
-            }
-            return (x < 0 ? "-" : "") + out
+            return (x < 0 && x.rounded() != 0 ? "-" : "") + String(Int64(abs(x).rounded()))
         }
-        let magnitude = abs(x)
-        let decimals = magnitude >= 100 ? 2 : magnitude >= 1 ? 3 : 4
-        return String(format: "%.\(decimals)f", x)
+        func decimals(_ v: Double) -> Int { abs(v) >= 100 ? 1 : abs(v) >= 1 ? 2 : 4 }
+        let text = String(format: "%.\(decimals(x))f", x)
+        // Rounding can cross a boundary (999.96 → "1000.0"): show what it became by its own rule.
+        if let shown = Double(text), shown != 0, decimals(shown) != decimals(x) || shown == shown.rounded() {
+            return number(shown)
+        }
+        return text
     }
 }

@@ -28,7 +28,7 @@ public struct GateConfig: Sendable, Codable, Equatable {
     }
 
     /// The default threshold: 2 % in deterministic mode, 5 % in real-time modes
-    /// (DESIGN.md, "The gate"). `auto` resolves to deterministic on the runners we know.
+    /// (docs/DESIGN.md, "The gate"). `auto` resolves to deterministic on the runners we know.
     public static func defaultThreshold(for mode: MeasurementMode) -> Double {
         mode.isRealTime ? 0.05 : 0.02
     }

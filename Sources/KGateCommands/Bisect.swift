@@ -36,8 +36,7 @@ struct Bisect: ParsableCommand {
     @Option(help: ArgumentHelp("Regression threshold, e.g. 3% or 0.03 (default: the mode's).", valueName: "percent"))
     var threshold: String?
 
-    @Option(help: ArgumentHelp("Measurement mode.", valueName: "auto|deterministic|tcg|kvm"))
-    var mode: MeasurementMode?
+    @OptionGroup var measurement: ModeOption
 
     @Flag(name: .customLong("first-parent"), help: "Follow only the first parent of merges.")
     var firstParent = false
@@ -50,7 +49,7 @@ struct Bisect: ParsableCommand {
         try reportingErrors(global) {
             let t = try threshold.map(parseThreshold)
             let outcome = try BisectDriver(paths: global.paths).run(BisectRequest(
-                tree: tree, good: good, bad: bad, workload: workload, pipeline: pipeline, threshold: t, mode: mode,
+                tree: tree, good: good, bad: bad, workload: workload, pipeline: pipeline, threshold: t, mode: measurement.mode,
                 firstParent: firstParent, reportDir: reportDir.map { URL(fileURLWithPath: $0) }))
             emit(outcome.log)
             emit("run: \(outcome.run)")

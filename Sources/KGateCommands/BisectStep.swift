@@ -42,8 +42,7 @@ struct BisectStep: ParsableCommand {
     @Option(help: ArgumentHelp("Threshold, e.g. 3%.", valueName: "percent"))
     var threshold: String?
 
-    @Option(help: ArgumentHelp("Measurement mode.", valueName: "auto|deterministic|tcg|kvm"))
-    var mode: MeasurementMode?
+    @OptionGroup var measurement: ModeOption
 
     func run() throws {
         if global.verbose { Console.shared.verbose = true }
@@ -62,7 +61,7 @@ struct BisectStep: ParsableCommand {
             let outcome = try BisectStepDriver(paths: paths).run(BisectStepRequest(
                 source: URL(fileURLWithPath: source ?? FileManager.default.currentDirectoryPath),
                 workload: workload, good: good, bad: bad, pipeline: pipeline,
-                threshold: try threshold.map(parseThreshold), mode: mode))
+                threshold: try threshold.map(parseThreshold), mode: measurement.mode))
             emit(outcome.line)
             if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
         } catch let error as KGateError {

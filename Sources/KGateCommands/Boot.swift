@@ -11,9 +11,10 @@ struct Boot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "boot", abstract: "Boot a kernel in QEMU and run a command in the guest.",
         discussion: """
-        Prints the command's stdout and stderr and exits with its status. A boot that does not
-        end ok (panic, oops, boot or run timeout, QEMU failed or crashed) prints the
+        Prints the command's stdout and stderr and exits with its status. A boot that does not \
+        end ok (panic, oops, boot or run timeout, QEMU failed or crashed) prints the \
         classification and a console excerpt and exits 4 (infrastructure).
+
         --shell gives an interactive shell on the guest console instead (Ctrl-A x quits QEMU).
         """)
 
@@ -22,8 +23,7 @@ struct Boot: ParsableCommand {
     @Option(help: ArgumentHelp("The kernel to boot (arch/x86/boot/bzImage).", valueName: "bzImage"))
     var kernel: String
 
-    @Option(help: "auto | deterministic | tcg | kvm (auto probes KVM by booting, cached per host).")
-    var mode: String = "auto"
+    @OptionGroup var measurement: ModeOption
 
     @Option(name: .customLong("append"), help: ArgumentHelp("An extra kernel command-line word (repeatable).", valueName: "arg"))
     var append: [String] = []
@@ -56,9 +56,7 @@ struct Boot: ParsableCommand {
 
     func run() throws {
         try reportingErrors(global) {
-            guard let mode = MeasurementMode(rawValue: mode) else {
-                throw KGateError.usage("unknown mode '\(mode)'", fix: "use auto, deterministic, tcg or kvm")
-            }
+            let mode = measurement.or(.auto)
             guard timeout > 0, bootTimeout > 0, (64...65536).contains(memory) else {
                 throw KGateError.usage("timeouts must be positive and --memory between 64 and 65536 MiB")
             }

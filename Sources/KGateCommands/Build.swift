@@ -11,9 +11,9 @@ struct Build: ParsableCommand {
         commandName: "build",
         abstract: "Build a kernel from a revision of a tree.",
         discussion: """
-        The configuration is the base (tinyconfig by default) plus the fragments (default:
-        vm-images/kconfig/*.config) plus --set items, merged with merge_config semantics and
-        verified after olddefconfig. Builds are cached by (tree id, config hash, compiler):
+        The configuration is the base (tinyconfig by default) plus the fragments (default: \
+        vm-images/kconfig/*.config) plus --set items, merged with merge_config semantics and \
+        verified after olddefconfig. Builds are cached by (tree id, config hash, compiler): \
         a hit returns the stored image without running make. The image path is the last stdout line.
         """)
 

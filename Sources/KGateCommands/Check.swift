@@ -42,8 +42,7 @@ struct Check: ParsableCommand {
     @Option(help: ArgumentHelp("A pipeline name under pipelines/ or a YAML file.", valueName: "name|file"))
     var pipeline: String?
 
-    @Option(help: ArgumentHelp("Measurement mode (default: the pipeline's).", valueName: "auto|deterministic|tcg|kvm"))
-    var mode: MeasurementMode?
+    @OptionGroup var measurement: ModeOption
 
     @Option(name: .customLong("report-dir"), help: ArgumentHelp("Write summary.md, junit.xml, kcidb.json, report.html, report.json here.",
                                                                  valueName: "dir"))
@@ -92,7 +91,7 @@ struct Check: ParsableCommand {
             }
             let request = CheckRequest(
                 tree: tree, base: base, series: patchworkRef == nil ? (lore ?? series) : nil, loreURL: loreURL,
-                patchwork: patchworkRef, pipeline: pipeline, mode: mode,
+                patchwork: patchworkRef, pipeline: pipeline, mode: measurement.mode,
                 reportDir: reportDir.map { URL(fileURLWithPath: $0) }, onlyWorkloads: workload, post: post)
             let outcome = try CheckDriver(paths: paths).run(request)
             emit(outcome.summary)
@@ -114,5 +113,3 @@ struct Check: ParsableCommand {
         return token
     }
 }
-
-extension MeasurementMode: ExpressibleByArgument {}

@@ -16,9 +16,9 @@ struct GateSimulate: ParsableCommand {
         commandName: "simulate",
         abstract: "Simulate A/A and A/B comparisons; print false-alarm and detection rates.",
         discussion: """
-        Each cell runs the adaptive gate N times on simulated throughput trials (normal noise
-        with the given CV, and a heavy-tail variant with 5 % stalled trials) and prints the
-        rate (A/A: regression or improvement reported; else: the loss caught as a regression)
+        Each cell runs the adaptive gate N times on simulated throughput trials (normal noise \
+        with the given CV, and a heavy-tail variant with 5 % stalled trials) and prints the \
+        rate (A/A: regression or improvement reported; else: the loss caught as a regression) \
         and the mean trials per side used.
         """)
 
@@ -30,8 +30,8 @@ struct GateSimulate: ParsableCommand {
     @Option(name: .long, help: "Seed of the generator (same seed, same table).")
     var seed: UInt64 = 1
 
-    @Option(name: .long, help: "Measurement mode whose default threshold to use (deterministic: 2 %, kvm/tcg: 5 %).")
-    var mode: String = "deterministic"
+    /// Picks the default threshold: 2 % for auto and deterministic, 5 % for kvm and tcg.
+    @OptionGroup var measurement: ModeOption
 
     @Option(name: .long, help: "Override the threshold (fraction, e.g. 0.02).")
     var threshold: Double?
@@ -56,10 +56,7 @@ struct GateSimulate: ParsableCommand {
             guard runs >= 1 && runs <= 1_000_000 else {
                 throw KGateError.usage("--runs \(runs) is out of range", fix: "use 1…1000000")
             }
-            guard let measurement = MeasurementMode(rawValue: mode) else {
-                throw KGateError.usage("unknown mode '\(mode)'", fix: "use deterministic, kvm or tcg")
-            }
-            var config = GateConfig.defaults(for: measurement)
+            var config = GateConfig.defaults(for: measurement.or(.auto))
             if let threshold { config.threshold = threshold }
             if let minTrials { config.minTrials = minTrials }
             if let maxTrials { config.maxTrials = maxTrials }

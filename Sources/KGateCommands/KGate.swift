@@ -8,7 +8,7 @@ public struct KGate: ParsableCommand {
         commandName: "kgate",
         abstract: "Kernel patch CI: apply, build, boot, measure network throughput, gate the merge.",
         discussion: """
-        Exit codes (check, nightly): 0 pass, 1 throughput regression, 2 broken patch,
+        Exit codes (check, nightly): 0 pass, 1 throughput regression, 2 broken patch, \
         3 inconclusive, 4 infrastructure failure, 64 usage error.
         """,
         subcommands: [

@@ -29,8 +29,7 @@ struct Nightly: ParsableCommand {
     @Option(help: ArgumentHelp("Pipeline (default: nightly).", valueName: "name|file"))
     var pipeline: String?
 
-    @Option(help: ArgumentHelp("Measurement mode.", valueName: "auto|deterministic|tcg|kvm"))
-    var mode: MeasurementMode?
+    @OptionGroup var measurement: ModeOption
 
     @Option(name: .customLong("report-dir"), help: ArgumentHelp("Write the reports here.", valueName: "dir"))
     var reportDir: String?
@@ -41,7 +40,7 @@ struct Nightly: ParsableCommand {
     func run() throws {
         try reportingErrors(global) {
             let outcome = try NightlyDriver(paths: global.paths).run(NightlyRequest(
-                tree: tree, good: good, head: head, pipeline: pipeline, mode: mode,
+                tree: tree, good: good, head: head, pipeline: pipeline, mode: measurement.mode,
                 reportDir: reportDir.map { URL(fileURLWithPath: $0) }, bisect: !noBisect))
             emit(outcome.summary)
             return outcome.exitCode

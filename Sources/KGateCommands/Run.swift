@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Gate
 import GuestImage
 import KGateCore
 import VirtualMachine
@@ -28,8 +29,7 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Warm-up seconds per trial (default: the workload's).", valueName: "S"))
     var warmup: Int?
 
-    @Option(name: .long, help: "Measurement mode: auto, deterministic, tcg, kvm.")
-    var mode: String = "auto"
+    @OptionGroup var measurement: ModeOption
 
     @Option(name: .long, help: ArgumentHelp("Guest image (cpio); default: built from the shipped recipe.", valueName: "cpio"))
     var image: String?
@@ -64,9 +64,7 @@ struct Run: ParsableCommand {
             guard FileManager.default.fileExists(atPath: kernelURL.path) else {
                 throw KGateError.usage("kernel image not found", location: kernelURL.path)
             }
-            guard let requested = MeasurementMode(rawValue: mode) else {
-                throw KGateError.usage("unknown mode '\(mode)'", fix: "one of: \(MeasurementMode.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
+            let requested = measurement.or(.auto)
             let paths = global.paths
             let resolved = try VirtualMachines.resolve(requested, paths: paths)
             let imageURL = try image.map { URL(fileURLWithPath: $0) }
@@ -106,8 +104,7 @@ enum RunReport {
     ]
 
     static func format(_ value: Double, unit: String) -> String {
-        if unit == "bit/s" { return String(format: "%.3f Gbit/s", value / 1e9) }
-        return String(format: "%.2f %@", value, unit)
+        Format.quantity(value, unit: unit)
     }
 
     static func line(_ spec: WorkloadSpec, _ r: TrialResult) -> String {

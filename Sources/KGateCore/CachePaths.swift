@@ -1,6 +1,6 @@
 import Foundation
 
-/// The cache layout (DESIGN.md, "Cache layout"). All paths derive from `root`.
+/// The cache layout (docs/DESIGN.md, "Cache layout"). All paths derive from `root`.
 public struct CachePaths: Sendable, Equatable {
     public let root: URL
 

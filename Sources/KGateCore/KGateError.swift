@@ -1,7 +1,7 @@
 import Foundation
 
 /// The one error type kgate reports to users. Every error says what failed,
-/// where, and what to do; `kind` decides the exit code (DESIGN.md, "Exit codes").
+/// where, and what to do; `kind` decides the exit code (docs/DESIGN.md, "Exit codes").
 public struct KGateError: Error, Sendable, CustomStringConvertible, Equatable {
     public enum Kind: String, Sendable, Codable, CaseIterable {
         /// Bad command line or bad input file written by the user (exit 64).
@@ -47,7 +47,7 @@ public struct KGateError: Error, Sendable, CustomStringConvertible, Equatable {
         KGateError(.patch, what, location: location, fix: fix, excerpt: excerpt)
     }
 
-    /// The process exit code for this error (DESIGN.md).
+    /// The process exit code for this error (docs/DESIGN.md).
     public var exitCode: Int32 { ExitCode.for(kind) }
 
     public var description: String {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// How QEMU runs the guest (DESIGN.md, "Measurement modes").
+/// How QEMU runs the guest (docs/DESIGN.md, "Measurement modes").
 public enum MeasurementMode: String, Sendable, Codable, CaseIterable {
     case auto, deterministic, tcg, kvm
 

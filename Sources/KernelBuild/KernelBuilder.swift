@@ -2,7 +2,7 @@ import Foundation
 import KGateCore
 
 /// Builds x86_64 kernels out of tree with ccache and a result cache
-/// (DESIGN.md, "Cache layout"): `builds/<config-hash>/obj-<source-id>/` is the
+/// (docs/DESIGN.md, "Cache layout"): `builds/<config-hash>/obj-<source-id>/` is the
 /// persistent `make O=` directory per configuration and source directory, `builds/<config-hash>/<tree-oid>/`
 /// holds one build's image, config, log and `build.json`.
 public final class KernelBuilder: Sendable {

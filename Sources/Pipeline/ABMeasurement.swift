@@ -110,7 +110,7 @@ public struct TrialRunner: Sendable {
     }
 }
 
-/// The adaptive A/B loop of DESIGN.md, "The gate": measure `min` trials per
+/// The adaptive A/B loop of docs/DESIGN.md, "The gate": measure `min` trials per
 /// side, ask the gate, add trials for undecided workloads until each is
 /// settled or at its cap.
 public struct ABMeasurement: Sendable {

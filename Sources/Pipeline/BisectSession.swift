@@ -203,7 +203,9 @@ struct BisectSession {
             try measure(revert, image: image, runner: runner, workload: workload, trials: need)
             let result = classifier.classify(values[revert] ?? [])
             let count = values[revert]?.count ?? 0
-            let medians = "median \(fmt(Statistics.median(values[bad] ?? []))) (bad) → \(fmt(result.median)) (bad with the culprit reverted), good \(fmt(Statistics.median(values[good] ?? [])))"
+            let unit = workload.spec.metric.unit
+            let medians = "median \(fmt(Statistics.median(values[bad] ?? []), unit)) (bad) → \(fmt(result.median, unit)) "
+                + "(bad with the culprit reverted), good \(fmt(Statistics.median(values[good] ?? []), unit))"
             if result.classification == .good { return "confirmed: reverting it on \(short(bad)) recovers throughput: \(medians)" }
             if result.classification == .bad { return "NOT confirmed: with it reverted on \(short(bad)) throughput stays bad: \(medians)" }
             if count >= workload.gate.maxTrials { return "confirmation unclear after \(count) trials: \(result.reason)" }
@@ -291,7 +293,7 @@ struct BisectSession {
         let step = BisectStep(revision: revision, subject: subject, classification: c.rawValue, median: median, unit: unit)
         steps.append(step)
         try recorder.bisectStep(step)
-        log.append("# \(c.rawValue): [\(revision)] \(subject)" + (median.map { " (median \(fmt($0)) \(unit))" } ?? ""))
+        log.append("# \(c.rawValue): [\(revision)] \(subject)" + (median.map { " (median \(Format.quantity($0, unit: unit)))" } ?? ""))
         if note == "endpoint" {
             // `git bisect replay` needs the start line once both endpoints are known.
             if c == .bad { log.append("git bisect start '\(bad)' '\(good)'") }
@@ -307,4 +309,5 @@ struct BisectSession {
     }
 }
 
-func fmt(_ x: Double?) -> String { x.map { Format.number($0) } ?? "n/a" }
+/// A median in its human unit (Gbit/s, µs), or "n/a".
+func fmt(_ x: Double?, _ unit: String) -> String { x.map { Format.quantity($0, unit: unit) } ?? "n/a" }

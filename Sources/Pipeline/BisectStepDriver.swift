@@ -82,10 +82,10 @@ public struct BisectStepDriver: Sendable {
             switch result.classification {
             case .good:
                 return BisectStepOutcome(exitCode: ExitCode.bisectGood, revision: head.oid,
-                                         line: "good \(head.oid) (median \(fmt(result.median))): \(result.reason)")
+                                         line: "good \(head.oid) (median \(fmt(result.median, workload.spec.metric.unit))): \(result.reason)")
             case .bad:
                 return BisectStepOutcome(exitCode: ExitCode.bisectBad, revision: head.oid,
-                                         line: "bad \(head.oid) (median \(fmt(result.median))): \(result.reason)")
+                                         line: "bad \(head.oid) (median \(fmt(result.median, workload.spec.metric.unit))): \(result.reason)")
             case .skip, nil:
                 if values.count >= workload.gate.maxTrials {
                     return skip(head.oid, "unclear after \(values.count) trials: \(result.reason)")

@@ -51,7 +51,7 @@ public struct CheckOutcome: Sendable {
 }
 
 /// `kgate check`: apply the series on the base, build both, boot both, measure
-/// with adaptive A/B trials, decide, store, report (DESIGN.md, "Data flow").
+/// with adaptive A/B trials, decide, store, report (docs/DESIGN.md, "Data flow").
 public struct CheckDriver: Sendable {
     public let paths: CachePaths
     public let console: Console

@@ -45,7 +45,7 @@ public struct PipelineSpec: Sendable, Equatable {
     public var workloads: [WorkloadEntry]
     public var kcidbOrigin: String
 
-    /// DESIGN.md: 2 % in deterministic mode, 5 % in real-time modes.
+    /// docs/DESIGN.md: 2 % in deterministic mode, 5 % in real-time modes.
     public static func defaultThreshold(for mode: MeasurementMode) -> Double {
         mode.isRealTime ? 0.05 : 0.02
     }

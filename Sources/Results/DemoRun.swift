@@ -31,13 +31,13 @@ public enum DemoRun {
     }
 
     static let specs = [
-        Spec(workload: "tcp-stream", metric: "throughput", unit: "Gbit/s", direction: .higherIsBetter,
-             base: 2.577, effect: -0.032, cv: 0.008,
+        Spec(workload: "tcp-stream", metric: "throughput", unit: "bit/s", direction: .higherIsBetter,
+             base: 2.577e9, effect: -0.032, cv: 0.008,
              counters: ["TcpExt.TCPMemoryPressures": (0, 1234), "TcpExt.TCPOFOQueue": (310, 2950), "Tcp.RetransSegs": (12, 13)]),
         Spec(workload: "tcp-rr", metric: "latency", unit: "us", direction: .lowerIsBetter,
              base: 48.2, effect: 0.001, cv: 0.006, counters: ["Tcp.RetransSegs": (0, 0)]),
-        Spec(workload: "netem-loss", metric: "throughput", unit: "Mbit/s", direction: .higherIsBetter,
-             base: 412, effect: -0.03, cv: 0.09, counters: ["Tcp.RetransSegs": (850, 900)]),
+        Spec(workload: "netem-loss", metric: "throughput", unit: "bit/s", direction: .higherIsBetter,
+             base: 412e6, effect: -0.03, cv: 0.09, counters: ["Tcp.RetransSegs": (850, 900)]),
     ]
 
     /// Runs the demo through the adaptive gate; returns per-trial samples and verdicts.

@@ -115,7 +115,7 @@ enum Phrase {
     }
 
     static func value(_ x: Double, _ unit: String) -> String {
-        unit.isEmpty ? Format.number(x) : "\(Format.number(x)) \(unit)"
+        Format.quantity(x, unit: unit)
     }
 
     static func interval(_ a: GateAnalysis) -> String {

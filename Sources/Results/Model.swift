@@ -197,7 +197,7 @@ public struct RunReport: Sendable, Codable, Equatable {
         run.overall ?? (workloads.isEmpty ? nil : GateOutcome.overall(workloads.map(\.verdict.outcome)))
     }
 
-    /// What an exit code means (DESIGN.md, "Exit codes").
+    /// What an exit code means (docs/DESIGN.md, "Exit codes").
     public static func meaning(ofExitCode code: Int32) -> String {
         switch code {
         case ExitCode.pass: return "pass"

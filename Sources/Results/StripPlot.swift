@@ -54,14 +54,15 @@ enum StripPlot {
         }
         // Axis with five ticks.
         s.append("<line x1=\"\(f(left))\" y1=\"\(f(axisY))\" x2=\"\(f(width - right))\" y2=\"\(f(axisY))\" stroke=\"#666\"/>")
+        let (divisor, unitLabel) = Format.scale(unit: w.unit, magnitude: max(abs(lo), abs(hi)))
         for i in 0...4 {
             let v = lo + (hi - lo) * Double(i) / 4
             let anchor = i == 0 ? "start" : (i == 4 ? "end" : "middle")
             s.append("<line x1=\"\(f(x(v)))\" y1=\"\(f(axisY))\" x2=\"\(f(x(v)))\" y2=\"\(f(axisY + 4))\" stroke=\"#666\"/>")
             s.append("<text x=\"\(f(x(v)))\" y=\"\(f(axisY + 17))\" font-size=\"11\" fill=\"#555\" text-anchor=\"\(anchor)\">" +
-                     "\(Escape.html(Format.number(tickRound(v, span: hi - lo))))</text>")
+                     "\(Escape.html(Format.number(tickRound(v / divisor, span: (hi - lo) / divisor))))</text>")
         }
-        s.append("<text x=\"\(f(width - right))\" y=\"12\" font-size=\"11\" fill=\"#555\" text-anchor=\"end\">\(Escape.html(w.unit))</text>")
+        s.append("<text x=\"\(f(width - right))\" y=\"12\" font-size=\"11\" fill=\"#555\" text-anchor=\"end\">\(Escape.html(unitLabel))</text>")
         s.append("</svg>")
         return s.joined(separator: "\n")
     }

@@ -1,8 +1,8 @@
 import Foundation
 import KGateCore
 
-// CONTRACT for VirtualMachine (issue 4). The VM work replaces the PLACEHOLDER
-// bodies, keeping these signatures (it may add to them).
+// The public surface of VirtualMachine: boot requests, outcomes and result-channel
+// blobs (vm-images/PROTOCOL.md), and `VirtualMachines`, the entry points (boot, resolve).
 
 /// One boot of one kernel.
 public struct BootRequest: Sendable {

@@ -109,7 +109,7 @@ final class BisectHistory: @unchecked Sendable {
     }
 }
 
-@Suite(.serialized) struct BisectEndToEndTests {
+@Suite(.serialized, .tags(.endToEnd), .needs(.kernelSource, .qemu)) struct BisectEndToEndTests {
     @Test func bisectNamesTheCulpritSkipsTheBrokenCommitAndConfirmsByRevert() throws {
         let h = try BisectHistory.shared.history()
         let (r, run) = try BisectHistory.shared.bisect()

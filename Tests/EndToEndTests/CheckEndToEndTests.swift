@@ -5,7 +5,7 @@ import TestSupport
 
 /// `kgate check` end to end on the real imported Debian 6.12 tree: apply,
 /// build, boot, measure, decide, report — through the real binary.
-@Suite(.serialized) struct CheckEndToEndTests {
+@Suite(.serialized, .tags(.endToEnd), .needs(.kernelSource, .qemu)) struct CheckEndToEndTests {
     static let pipeline = TestEnv.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/e2e.yaml").path
     static let examples = TestEnv.packageRoot.appendingPathComponent("pipelines/examples")
 
@@ -64,7 +64,7 @@ import TestSupport
 
     /// A patchwork-driven check: the series comes from patchwork's REST API, the
     /// verdict goes back as a check; the token travels only in the header.
-    @Test func patchworkSeriesIsFetchedAndTheVerdictPostedAsACheck() throws {
+    @Test(.tags(.network), .needs(.localServer)) func patchworkSeriesIsFetchedAndTheVerdictPostedAsACheck() throws {
         let maker = PatchMaker.forDefaultTree()
         let stale = try maker.file("net/ipv4/tcp_input.c").replacingOccurrences(of: "#include <linux/mm.h>",
                                                                                  with: "#include <linux/mm_gone.h>")

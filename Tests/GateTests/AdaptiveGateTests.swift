@@ -1,9 +1,10 @@
 import Foundation
 import KGateCore
 import Testing
+import TestSupport
 @testable import Gate
 
-@Suite struct AdaptiveGateTests {
+@Suite(.tags(.unit)) struct AdaptiveGateTests {
     let throughput = AdaptiveGate(.defaults(for: .deterministic))
 
     /// 8 values around `mean` with a fixed ±spread pattern (no ties).
@@ -160,9 +161,24 @@ import Testing
         #expect(Format.percent(-0.0312) == "-3.12 %")
         #expect(Format.percent(0.05) == "+5.00 %")
         #expect(Format.percent(-0.00001) == "0.00 %")
-        #expect(Format.number(1234) == "1,234")
-        #expect(Format.number(1237.5) == "1,238")
+        // Never a thousands separator nor exactly three decimals ("15.500" reads as 15500 in much of Europe).
+        #expect(Format.number(1234) == "1234")
+        #expect(Format.number(1237.5) == "1238")
         #expect(Format.number(0) == "0")
-        #expect(Format.number(2.5771) == "2.577")
+        #expect(Format.number(15.5) == "15.50")
+        #expect(Format.number(2.5771) == "2.58")
+        #expect(Format.number(427.14) == "427.1")
+        #expect(Format.number(-0.0312) == "-0.0312")
+    }
+
+    @Test func quantitiesScaleToHumanUnits() {
+        #expect(Format.quantity(13_885_804_300, unit: "bit/s") == "13.89 Gbit/s")
+        #expect(Format.quantity(427_137_434, unit: "bit/s") == "427.1 Mbit/s")
+        #expect(Format.quantity(999_999, unit: "bit/s") == "1000 kbit/s")
+        #expect(Format.quantity(12, unit: "bit/s") == "12 bit/s")
+        #expect(Format.quantity(48.287, unit: "us") == "48.29 µs")
+        #expect(Format.quantity(0.5, unit: "%") == "0.5000 %")
+        #expect(Format.quantity(3, unit: "") == "3")
+        #expect(Format.scale(unit: "bit/s", magnitude: 2.6e9) == (1e9, "Gbit/s"))
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
 import KGateCore
 import Testing
+import TestSupport
 @testable import Gate
 
-@Suite struct CounterTests {
+@Suite(.tags(.unit)) struct CounterTests {
     func trials(_ n: Int, seed: UInt64, _ make: (inout SeededGenerator, Int) -> [String: Double]) -> [[String: Double]] {
         var rng = SeededGenerator(seed: seed)
         return (0..<n).map { make(&rng, $0) }
@@ -17,7 +18,7 @@ import Testing
         let changes = CounterExplainer.changes(base: base, candidate: candidate)
         #expect(changes.map(\.name) == ["TcpExt.TCPMemoryPressures"])
         let change = try #require(changes.first)
-        #expect(change.summary == "TcpExt.TCPMemoryPressures 0 → 1,234")
+        #expect(change.summary == "TcpExt.TCPMemoryPressures 0 → 1234")
         #expect(change.superiority == 1)
     }
 
@@ -48,7 +49,7 @@ import Testing
 /// The gate's error rates by seeded simulation (smaller than `kgate gate simulate`,
 /// with bounds loose enough for the sampling error at these run counts, tight
 /// enough to fail when the design breaks).
-@Suite struct SimulationTests {
+@Suite(.tags(.unit)) struct SimulationTests {
     let config = GateConfig.defaults(for: .deterministic)
 
     @Test(arguments: [NoiseModel.normal, .heavyTail])

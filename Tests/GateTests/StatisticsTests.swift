@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Gate
 
-@Suite struct StatisticsTests {
+@Suite(.tags(.unit)) struct StatisticsTests {
     @Test func medianOddEvenEmpty() {
         #expect(Statistics.median([3, 1, 2]) == 2)
         #expect(Statistics.median([4, 1, 3, 2]) == 2.5)

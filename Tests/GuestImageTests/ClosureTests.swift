@@ -4,7 +4,7 @@ import KGateCore
 import Testing
 import TestSupport
 
-struct ClosureTests {
+@Suite(.tags(.unit)) struct ClosureTests {
     @Test func iperf3ClosureHasLibiperfLibcAndInterpreter() throws {
         let closure = try GuestImages.libraryClosure(of: URL(fileURLWithPath: "/usr/bin/iperf3"))
         let paths = closure.map(\.guestPath)

@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// Builds the shipped recipe for real (host busybox, iperf3, iproute2, sockperf).
-@Suite(.serialized) struct ImageBuildTests {
+@Suite(.serialized, .tags(.unit)) struct ImageBuildTests {
     @Test func coldThenCachedGivesSameHashAndBytes() throws {
         let recipe = try GuestImages.defaultRecipe()
         let cache = CachePaths(root: try TestEnv.temporaryDirectory("image-cache"))

@@ -15,7 +15,7 @@ func fastClient(attempts: Int = 3, totalTimeout: Double = 10, maxBytes: Int = 64
     return try HTTPClient(configuration: config)
 }
 
-@Suite("HTTPClient against a local server")
+@Suite("HTTPClient against a local server", .tags(.network), .needs(.localServer))
 struct HTTPClientTests {
     @Test func getReturnsBodyAndSendsUserAgent() throws {
         let server = try HTTPTestServer(routes: ["/hello": [.init(text: "hello, kgate\n")]])
@@ -116,7 +116,7 @@ struct HTTPClientTests {
     }
 }
 
-@Suite("Gzip")
+@Suite("Gzip", .tags(.unit))
 struct GzipTests {
     func gzip(_ data: Data) throws -> Data {
         let dir = try TestEnv.temporaryDirectory("gz")

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import KernelBuild
 
 /// Log digestion on text in the exact shapes gcc, ld and make print.
-struct BuildLogTests {
+@Suite(.tags(.unit)) struct BuildLogTests {
     let source = URL(fileURLWithPath: "/cache/worktrees/linux")
     let objects = URL(fileURLWithPath: "/cache/builds/abc/obj-0123456789ab")
 

@@ -5,7 +5,7 @@ import TestSupport
 @testable import KernelBuild
 
 /// Fragment parsing and merging: pure inputs, no kernel needed.
-struct ConfigTests {
+@Suite(.tags(.unit)) struct ConfigTests {
     func fragment(_ text: String) throws -> URL {
         let url = try TestEnv.temporaryDirectory("frag").appendingPathComponent("test.config")
         try Data(text.utf8).write(to: url)

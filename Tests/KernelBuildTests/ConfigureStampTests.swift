@@ -6,7 +6,7 @@ import TestSupport
 
 /// The stamp that lets a rebuild skip configuration: parsing kbuild's
 /// dependency list and detecting every kind of change, on a synthetic tree.
-struct ConfigureStampTests {
+@Suite(.tags(.unit)) struct ConfigureStampTests {
     /// A miniature source tree and object directory with kbuild's auto.conf.cmd.
     func fixture() throws -> (source: URL, objects: URL) {
         let root = try TestEnv.temporaryDirectory("stamp")

@@ -7,7 +7,7 @@ import TestSupport
 
 /// Real 6.12 builds on the shared test cache: the first test builds the kernel
 /// once per cache; the others reuse its object directory or only configure.
-@Suite(.serialized)
+@Suite(.serialized, .tags(.kernelBuild), .needs(.kernelSource))
 struct RealBuildTests {
     let builder = KernelBuilder(paths: TestEnv.cache)
 

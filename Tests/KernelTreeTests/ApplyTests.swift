@@ -4,7 +4,7 @@ import KGateCore
 import Testing
 import TestSupport
 
-@Suite struct ApplyTests {
+@Suite(.tags(.unit)) struct ApplyTests {
     func series(_ repo: KernelRepository, base: String) throws -> [PatchToApply] {
         let dev = try #require(try text(repo, base, "net/core/dev.c"))
         let tcp = try #require(try text(repo, base, "net/ipv4/tcp.c"))

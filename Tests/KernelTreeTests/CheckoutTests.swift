@@ -4,7 +4,7 @@ import KGateCore
 import Testing
 import TestSupport
 
-@Suite struct CheckoutTests {
+@Suite(.tags(.unit)) struct CheckoutTests {
     @Test func checkoutWritesOnlyWhatChangedAndHoldsTheLock() throws {
         let (repo, cache) = try Fixture.repository()
         let base = try repo.resolve("HEAD")

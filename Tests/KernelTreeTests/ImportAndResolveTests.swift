@@ -4,7 +4,7 @@ import KGateCore
 import Testing
 import TestSupport
 
-@Suite struct ImportTests {
+@Suite(.tags(.unit)) struct ImportTests {
     @Test func importAddsEveryFileDespiteGitignoreWithModesAndSymlinks() throws {
         let (repo, cache) = try Fixture.repository()
         // .gitignore says "/*": ignore rules must not apply.
@@ -87,7 +87,7 @@ import TestSupport
     }
 }
 
-@Suite struct ResolveAndRangeTests {
+@Suite(.tags(.unit)) struct ResolveAndRangeTests {
     /// base ← A1 ← M ← A2 on the first-parent line; C1 (on base) merged by M.
     func history() throws -> (KernelRepository, base: String, a1: String, c1: String, m: String, a2: String) {
         let (repo, _) = try Fixture.repository()

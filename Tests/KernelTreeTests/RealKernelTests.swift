@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// The real Debian 6.12 tree in the shared test cache (imported once per cache).
-@Suite(.serialized) struct RealKernelTests {
+@Suite(.serialized, .tags(.kernelBuild), .needs(.kernelSource)) struct RealKernelTests {
     func tree() throws -> KernelRepository {
         let store = TreeStore(paths: TestEnv.cache)
         try store.importSource(TestEnv.kernelTarball, name: TestEnv.defaultTreeName)

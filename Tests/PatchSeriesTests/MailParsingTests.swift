@@ -1,9 +1,10 @@
 import Foundation
 import KGateCore
 import Testing
+import TestSupport
 @testable import PatchSeries
 
-@Suite("RFC 2822 / 2047 / MIME parsing")
+@Suite("RFC 2822 / 2047 / MIME parsing", .tags(.unit))
 struct MailParsingTests {
     @Test func encodedWordsBandQ() {
         #expect(MIME.decodeEncodedWords("=?UTF-8?B?Wm/DqyDDnG5hbA==?=") == "Zoë Ünal")

@@ -1,9 +1,10 @@
 import Foundation
 import KGateCore
 import Testing
+import TestSupport
 @testable import PatchSeries
 
-@Suite("mbox splitting")
+@Suite("mbox splitting", .tags(.unit))
 struct MboxTests {
     let text = """
         From mboxrd@z Thu Jan  1 00:00:00 1970
@@ -61,7 +62,7 @@ struct MboxTests {
     }
 }
 
-@Suite("b4 subject parsing")
+@Suite("b4 subject parsing", .tags(.unit))
 struct SubjectTests {
     @Test func netNextV3() {
         let s = SubjectInfo.parse("[PATCH net-next v3 02/10] tcp: foo bar")

@@ -20,7 +20,7 @@ func quickHTTP() throws -> HTTPClient {
     return try HTTPClient(configuration: config)
 }
 
-@Suite("lore and patchwork against a local server")
+@Suite("lore and patchwork against a local server", .tags(.network), .needs(.localServer))
 struct RemoteSourceTests {
     @Test func loreURLEscapingAndValidation() throws {
         let base = "https://lore.kernel.org/all"

@@ -24,7 +24,7 @@ func makeBaseRepository() throws -> URL {
     return repo
 }
 
-@Suite("series apply through KernelTree")
+@Suite("series apply through KernelTree", .tags(.unit))
 struct SeriesApplyTests {
     @Test func appliesOnTheBaseCommitWithAuthorsAndTrailers() throws {
         let series = try SeriesLoader().load(source: Fixtures.url("thread.mbox").path)
@@ -58,7 +58,7 @@ struct SeriesApplyTests {
 }
 
 /// Cross-check against the real `git am`: same messages, authors, dates and trees.
-@Suite("agreement with git am")
+@Suite("agreement with git am", .tags(.unit))
 struct GitAmAgreementTests {
     @Test func fixtureBaseIsReproducible() throws {
         let repo = try makeBaseRepository()

@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 @testable import PatchSeries
 
-@Suite("series assembly (b4 rules)")
+@Suite("series assembly (b4 rules)", .tags(.unit))
 struct SeriesAssemblyTests {
     let loader = SeriesLoader()
 

@@ -6,7 +6,7 @@ import TestSupport
 /// The real `kgate` binary (built by `swift build`).
 @Suite("kgate series (CLI)")
 struct SeriesCommandTests {
-    @Test func showJSON() throws {
+    @Test(.tags(.unit)) func showJSON() throws {
         let r = try TestEnv.kgate(["series", "show", Fixtures.url("fp-series").path, "--json"], timeout: 60)
         #expect(r.exitCode == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -20,7 +20,7 @@ struct SeriesCommandTests {
         #expect((patches[0]["date"] as? String) == "2024-05-02T07:15:00Z")
     }
 
-    @Test func showTextFromLore() throws {
+    @Test(.tags(.network), .needs(.localServer)) func showTextFromLore() throws {
         let gz = try gzipped(try Fixtures.data("thread.mbox"))
         let server = try HTTPTestServer(routes: ["/all/v2-0@example.org/t.mbox.gz": [.init(body: gz)]])
         defer { server.stop() }
@@ -31,7 +31,7 @@ struct SeriesCommandTests {
         #expect(r.stdout.contains("      Reviewed-by: Rev One <rev1@example.com>\n"))
     }
 
-    @Test func usageAndPatchErrorsMapToExitCodes() throws {
+    @Test(.tags(.unit)) func usageAndPatchErrorsMapToExitCodes() throws {
         let noBase = try TestEnv.kgate(["series", "apply", Fixtures.url("multipart-x-patch.eml").path, "--tree", "linux"], timeout: 60)
         #expect(noBase.exitCode == ExitCode.usage)
         #expect(noBase.stderr.contains("names no base-commit"))

@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 @testable import Pipeline
 
-@Suite struct PipelineSpecTests {
+@Suite(.tags(.unit)) struct PipelineSpecTests {
     func write(_ yaml: String) throws -> URL {
         let dir = try TestEnv.temporaryDirectory("pipeline")
         try Data("CONFIG_VETH=y\n".utf8).write(to: dir.appendingPathComponent("extra.config"))

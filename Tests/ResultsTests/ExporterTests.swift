@@ -29,7 +29,7 @@ enum Golden {
     }
 }
 
-@Suite struct ExporterTests {
+@Suite(.tags(.unit)) struct ExporterTests {
     let report = DemoRun.report()
 
     @Test func demoRunCoversEveryOutcomeOfInterest() {
@@ -49,8 +49,9 @@ enum Golden {
         let md = MarkdownExporter.render(report)
         #expect(md.contains("## kgate check #42: ❌ regression"))
         #expect(md.contains("exit code 1 (throughput regression)"))
-        #expect(md.contains("| tcp-stream | throughput | 2.562 Gbit/s | 2.493 Gbit/s |"))
-        #expect(md.contains("TcpExt.TCPMemoryPressures 0 → 1,238"))
+        #expect(md.contains("| tcp-stream | throughput | 2.56 Gbit/s | 2.49 Gbit/s |"))
+        #expect(md.contains("| tcp-rr | latency | 48.29 µs | 48.04 µs |"))
+        #expect(md.contains("TcpExt.TCPMemoryPressures 0 → 1238"))
         #expect(!md.contains("<script>"))
     }
 

@@ -6,7 +6,7 @@ import Testing
 import TestSupport
 @testable import Results
 
-@Suite struct StoreTests {
+@Suite(.tags(.unit)) struct StoreTests {
     func freshURL(_ label: String) throws -> URL {
         try TestEnv.temporaryDirectory(label).appendingPathComponent("results.sqlite")
     }

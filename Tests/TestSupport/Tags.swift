@@ -1,16 +1,19 @@
 import Testing
 
-/// Test tags (docs/DESIGN.md, "Tests"): `unit` runs in seconds with no kernel,
-/// QEMU or network; the others name the real part a test needs.
-/// `swift test --filter` selects by name; `scripts/test.sh --unit` runs `.unit` alone.
+/// Test tags (docs/DESIGN.md, "Tests"): every @Suite or @Test carries one, itself
+/// or through its suite (TestTagsTests checks this). `unit` runs in seconds with no
+/// kernel source, QEMU or server; the others name the real part a test needs, and
+/// such a test also carries `.needs(...)` (Requirements.swift), which skips it under
+/// `KGATE_TESTS=unit`. `swift test --filter` selects by name only, so
+/// `bash scripts/test.sh --unit` sets KGATE_TESTS=unit to run `.unit` alone.
 extension Tag {
-    /// Pure logic: no kernel source, no QEMU, no child process beyond `kgate` itself.
+    /// No kernel source, no QEMU, no server: logic, plus small real tools (git, cpio, kgate) on tiny inputs.
     @Tag public static var unit: Self
     /// Imports the kernel tree or builds a real kernel.
     @Tag public static var kernelBuild: Self
     /// Boots a real kernel in QEMU.
     @Tag public static var vm: Self
-    /// Talks to a local HTTP server (lore/patchwork stand-ins on 127.0.0.1).
+    /// Opens sockets: a local HTTP server (lore/patchwork stand-ins on 127.0.0.1) or host network namespaces.
     @Tag public static var network: Self
     /// Runs kgate end to end (check, bisect) on real kernels.
     @Tag public static var endToEnd: Self

@@ -17,12 +17,15 @@ public enum TestEnv {
         return CachePaths(root: packageRoot.appendingPathComponent(".ci-cache"))
     }
 
-    /// The built executable (`swift build` first): `$KGATE_BIN` or `.build/debug/kgate`.
+    /// The built executable: `$KGATE_BIN`, else `kgate` in the directory of the
+    /// running test bundle, which `swift test` builds next to it (the directory
+    /// `swift build --show-bin-path` prints, for any configuration and triple).
     public static var kgateBinary: URL {
         if let bin = ProcessInfo.processInfo.environment["KGATE_BIN"], !bin.isEmpty {
             return URL(fileURLWithPath: bin)
         }
-        return packageRoot.appendingPathComponent(".build/debug/kgate")
+        let runner = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return runner.deletingLastPathComponent().appendingPathComponent("kgate")
     }
 
     /// The Debian kernel source, the embedded default tree.
@@ -41,7 +44,12 @@ public enum TestEnv {
     /// Runs `kgate` with the shared test cache.
     public static func kgate(_ arguments: [String], environment: [String: String] = [:],
                              cwd: URL? = nil, timeout: Double = 3600) throws -> ProcessResult {
-        try ProcessRunner.run(kgateBinary.path, arguments,
+        let binary = kgateBinary
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw KGateError.infrastructure("the kgate executable is missing", location: binary.path,
+                                            fix: "swift build (or set KGATE_BIN to the built kgate)")
+        }
+        return try ProcessRunner.run(binary.path, arguments,
                               cwd: cwd, environment: environment.merging(["KGATE_CACHE": cache.root.path]) { a, _ in a },
                               timeout: timeout)
     }

@@ -7,7 +7,7 @@ import VirtualMachine
 
 /// Real boots of a real kernel (SharedKernel: built by the build stage, or
 /// $KGATE_TEST_KERNEL during development) with the real guest image.
-@Suite(.serialized) struct BootTests {
+@Suite(.serialized, .tags(.vm), .needs(.kernel, .qemu)) struct BootTests {
     static let quiet = Console(interactive: false)
 
     static func image() throws -> BuiltImage {

@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 @testable import VirtualMachine
 
-struct ResultChannelTests {
+@Suite(.tags(.unit)) struct ResultChannelTests {
     func record(_ name: String, _ payload: Data, _ rc: Int32) -> String {
         let b64 = payload.base64EncodedString(options: [.lineLength76Characters, .endLineWithLineFeed])
         return "@@KGATE BEGIN \(name)\n\(b64)\n@@KGATE END \(name) \(rc)\n"
@@ -58,7 +58,7 @@ struct ResultChannelTests {
     }
 }
 
-struct ClassifierTests {
+@Suite(.tags(.unit)) struct ClassifierTests {
     let ok = QEMURun()
 
     func lines(_ s: String) -> [String] { BootClassifier.lines(Data(s.utf8)) }
@@ -102,7 +102,7 @@ struct ClassifierTests {
     }
 }
 
-struct KernelImageTests {
+@Suite(.tags(.kernelBuild), .needs(.kernel)) struct KernelImageTests {
     @Test func releaseOfTheTestKernel() throws {
         let kernel = try SharedKernel.bzImage()
         let version = try KernelImage.versionString(of: kernel)

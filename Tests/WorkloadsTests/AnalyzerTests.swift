@@ -7,7 +7,7 @@ import VirtualMachine
 
 /// The analyzer on blob sets that generated plans produced for real on the host
 /// (busybox sh, real ip/tc/iperf3/sockperf in two namespaces; Fixtures/host-harness.sh).
-@Suite struct AnalyzerTests {
+@Suite(.tags(.unit)) struct AnalyzerTests {
     @Test func tcpTrialsHaveThroughputAndCounterDeltas() throws {
         let spec = try Fixtures.spec("host-tcp")
         let results = try TrialAnalyzer.analyze(PlannedRun(spec: spec, trials: 2), blobs: try Fixtures.blobs("host-tcp"))

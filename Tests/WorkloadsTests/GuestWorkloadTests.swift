@@ -9,7 +9,7 @@ import VirtualMachine
 /// Every built-in workload for real in the guest on the shared kernel, deterministic
 /// mode, short durations, all in one boot (plus a 100 %-loss path and a missing
 /// sysctl), then the runner itself over two trials.
-@Suite(.serialized) struct GuestWorkloadTests {
+@Suite(.serialized, .tags(.vm), .needs(.kernel, .qemu)) struct GuestWorkloadTests {
     static func environment() throws -> (kernel: URL, image: URL, paths: CachePaths) {
         let paths = TestEnv.cache
         let kernel = try SharedKernel.bzImage()

@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 @testable import Workloads
 
-@Suite struct ModelTests {
+@Suite(.tags(.unit)) struct ModelTests {
     @Test func builtinsLoadAndMatchTheDocumentedFiles() throws {
         let specs = try Workloads.builtins()
         #expect(specs.map(\.name) == ["tcp-stream-10ms", "tcp-loss-20ms", "tcp-4flows", "udp-rate", "rr-latency", "tcp-memcg"])

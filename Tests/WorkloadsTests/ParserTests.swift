@@ -1,10 +1,11 @@
 import Foundation
 import KGateCore
 import Testing
+import TestSupport
 @testable import Workloads
 
 /// Parsers against outputs captured for real on the host (iperf3 3.12, sockperf 3.7, Linux 6.18).
-@Suite struct ParserTests {
+@Suite(.tags(.unit)) struct ParserTests {
     @Test func iperf3TCPSingleAndMultiFlow() throws {
         let one = try ToolParsers.iperf3(try Fixtures.data("iperf3-tcp.json"), where: "f")
         #expect(one.receiverBps > 1e8 && one.senderBps > 1e8)

@@ -1,9 +1,10 @@
 import Foundation
 import KGateCore
 import Testing
+import TestSupport
 @testable import Workloads
 
-@Suite struct PlanTests {
+@Suite(.tags(.unit)) struct PlanTests {
     /// busybox sh -n: the generated plan parses.
     func checkSyntax(_ script: String) throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("kgate-plan-\(UUID().uuidString).sh")
