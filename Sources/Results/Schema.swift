@@ -5,7 +5,7 @@ import GRDB
 /// migration: add a new one (old databases upgrade in place on open).
 public enum ResultSchema {
     /// Identifiers of all migrations, oldest first.
-    public static let versions = ["v1-core", "v2-stages-bisect"]
+    public static let versions = ["v1-core", "v2-stages-bisect", "v3-sample-seeds"]
 
     public static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

@@ -16,7 +16,7 @@ import TestSupport
 /// changes: the class of input that ccache's depend mode did not hash (with
 /// kgate's old settings R2 came out identical to R1 and R3 to R0). Every step
 /// builds incrementally in the one object directory, through the cache.
-@Suite(.tags(.kernelBuild), .serialized)
+@Suite(.tags(.kernelBuild), .needs(.kernelSource), .serialized)
 struct ReproducibleBuildTests {
     let builder = KernelBuilder(paths: TestEnv.cache)
 
