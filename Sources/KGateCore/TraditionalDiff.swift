@@ -65,8 +65,10 @@ public enum TraditionalDiff {
             } else if line.hasPrefix("====") && indexName != nil && !inGitHeader {
                 i += 1; continue
             } else if line.hasPrefix("--- "), !inGitHeader, i + 1 < lines.count, lines[i + 1].hasPrefix("+++ ") {
-                let old = treePath(rawName(line.dropFirst(4)), index: indexName)
-                let new = treePath(rawName(lines[i + 1].dropFirst(4)), index: indexName)
+                let creates = isEpoch(line) || onlyHunkIsEmpty(lines, at: i + 2, side: "-0,0")
+                let deletes = isEpoch(lines[i + 1])
+                let old = creates ? nil : treePath(rawName(line.dropFirst(4)), index: indexName)
+                let new = deletes ? nil : treePath(rawName(lines[i + 1].dropFirst(4)), index: indexName)
                 if let path = new ?? old {
                     out.append("diff --git a/\(old ?? path) b/\(path)")
                     if old == nil { out.append("new file mode 100644") }
@@ -80,6 +82,19 @@ public enum TraditionalDiff {
             out.append(line); i += 1
         }
         return out.joined(separator: "\n")
+    }
+
+    /// `diff -N`/quilt mark a missing side with the epoch as its timestamp; `git apply` reads it as /dev/null.
+    public static func isEpoch(_ line: String) -> Bool {
+        line.range(of: #"\s(1970-01-01 00:00:00|1969-12-31 \d\d:\d\d:\d\d)(\.0+)? [+-]\d{4}$"#, options: .regularExpression) != nil
+    }
+
+    /// The section has one hunk and it starts with `side` (`-0,0`): the file
+    /// is created, as `git apply` decides for a traditional diff.
+    static func onlyHunkIsEmpty(_ lines: [String], at i: Int, side: String) -> Bool {
+        guard i < lines.count, lines[i].hasPrefix("@@ " + side + " "), let (o, n) = hunkCounts(lines[i]) else { return false }
+        let next = i + 1 + o + n
+        return next >= lines.count || !lines[next].hasPrefix("@@ ")
     }
 
     /// `@@ -a[,b] +c[,d] @@` → (b, d), counts defaulting to 1.
