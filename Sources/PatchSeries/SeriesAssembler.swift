@@ -47,6 +47,10 @@ public enum SeriesAssembler {
         let revision = patchIdx.map { all[$0].info.revision }.max() ?? 1
         let chosen = patchIdx.filter { all[$0].info.revision == revision }
         var (slots, total) = slot(chosen, all, drop: drop)
+        guard total >= 1 else {
+            throw KGateError.patch("the input is not a patch series: no v\(revision) patch has an i/n counter from 1 up",
+                                   location: source, fix: "pass the series' patches ([PATCH i/n], i from 1), not only its cover letter slot")
+        }
         var missing = (1...max(total, 1)).filter { slots[$0] == nil }
         if !missing.isEmpty, let previous = partialReroll(slots, revision: revision, all: all, byID: byID, patchIdx: patchIdx) {
             for m in missing { slots[m] = previous[m] }
