@@ -18,7 +18,7 @@ enum SeriesHelp {
         trailers (b4 ignores such a message).
           - A trailer whose address and name are not the reply's sender is never applied: \
         there is no --sloppy-trailers.
-          - An incomplete series is an error (exit 2), never applied with holes.
+          - An incomplete series is an error (exit 2); b4 warns and writes what it has.
           - [GIT PULL] is reported as a pull request (exit 2 when nothing else is a patch).
           - Input that is not mail is exit 2 ("the input is not a patch series"), not 64.
         """
