@@ -13,7 +13,7 @@ public enum SeriesAssembler {
         var hasDiff: Bool
         var date: Date?
         var isPatch: Bool { !info.isReply && hasDiff && !info.isPullRequest }
-        var isCover: Bool { !info.isReply && !hasDiff && info.isPatch && info.counter == 0 }
+        var isCover: Bool { !info.isReply && !hasDiff && info.counter == 0 && !info.isPullRequest }
     }
 
     public static func assemble(_ messages: [MailMessage], source: String) throws -> Series {
