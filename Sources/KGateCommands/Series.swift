@@ -35,6 +35,8 @@ struct SeriesSourceOptions: ParsableArguments {
         let loader = SeriesLoader(loreURL: loreURL, mboxFormat: mboxo ? .mboxo : .mboxrd)
         let series = try loader.load(source: source, patchwork: patchwork)
         Console.shared.clear()
+        // Nothing is left out silently: dropped messages and unapplied trailers go to stderr (and --json).
+        for line in series.report.lines { Console.shared.line("series: \(line)") }
         return series
     }
 }
@@ -43,6 +45,7 @@ struct SeriesSourceOptions: ParsableArguments {
 struct Series: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "series", abstract: "Show or apply a patch series.",
+        discussion: SeriesHelp.discussion,
         subcommands: [SeriesShow.self, SeriesApply.self])
 }
 

@@ -45,7 +45,8 @@ extension KernelRepository {
     }
 
     func parseDiff(_ patch: PatchToApply) throws -> GitHandle {
-        var text = patch.diff
+        // Quilt and Index: diffs become git sections (-p1), as `git am` reads them.
+        var text = TraditionalDiff.gitForm(patch.diff)
         if !text.hasSuffix("\n") { text += "\n" }
         do {
             return try Git.make("cannot parse the diff", free: { git_diff_free($0) }) { out in

@@ -10,13 +10,15 @@ enum PatchCheck {
     static func validate(_ patch: PatchToApply) throws {
         let bytes = patch.diff.utf8.count
         guard bytes <= maxDiffBytes else {
-            throw KGateError.patch("patch \(patch.label) is too large (\(bytes) bytes, limit \(maxDiffBytes))")
+            throw KGateError.patch("patch \(patch.label) is too large (\(bytes) bytes, limit \(maxDiffBytes))",
+                                   fix: "split the change into smaller patches")
         }
         guard bytes > 0, patch.diff.contains("\n@@ ") || patch.diff.contains("diff --git ") else {
             throw KGateError.patch("patch \(patch.label) contains no diff", fix: "check that the mail carries the patch inline")
         }
         if patch.diff.contains("\0") {
-            throw KGateError.patch("patch \(patch.label) contains NUL bytes: binary patches are not supported")
+            throw KGateError.patch("patch \(patch.label) contains NUL bytes: binary patches are not supported",
+                                   fix: "send the change as a text diff, or apply it by hand")
         }
         for rawLine in patch.diff.split(separator: "\n", omittingEmptySubsequences: false) {
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
@@ -88,7 +90,8 @@ enum PatchCheck {
             guard let delta = git_diff_get_delta(diff, i) else { continue }
             if delta.pointee.flags & GIT_DIFF_FLAG_BINARY.rawValue != 0 {
                 throw KGateError.patch("patch \(patch.label): binary patches are not supported",
-                                       location: delta.pointee.new_file.path.map { String(cString: $0) })
+                                       location: delta.pointee.new_file.path.map { String(cString: $0) },
+                                       fix: "send the change as a text diff, or apply it by hand")
             }
             for p in [delta.pointee.old_file.path, delta.pointee.new_file.path] {
                 if let p { try checkPath(String(cString: p), patch: patch) }

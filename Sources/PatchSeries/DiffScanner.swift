@@ -1,4 +1,5 @@
 import Foundation
+import KGateCore
 
 /// Walks a git diff hunk by hunk so that what follows the last hunk (the
 /// `-- ` signature, `base-commit:` lines) is cut without guessing, and
@@ -9,6 +10,8 @@ enum DiffScanner {
         var files: [String] = []
         var oldLeft = 0, newLeft = 0
         var pendingGitPath: String?
+        var inGitHeader = false
+        var indexName: String?
         var keep = 0 // lines up to the end of the last hunk are never trimmed
         func addFile(_ path: String?) {
             guard let path, !path.isEmpty, path != "/dev/null", !files.contains(path) else { return }
@@ -29,37 +32,27 @@ enum DiffScanner {
             if line.hasPrefix("diff --git ") {
                 if let pending = pendingGitPath { addFile(pending) }
                 pendingGitPath = gitPath(line)
-            } else if line.hasPrefix("+++ ") {
-                let path = stripPrefix(String(line.dropFirst(4)))
-                addFile(path == "/dev/null" ? nil : path)
-                if path != "/dev/null" { pendingGitPath = nil }
-            } else if line.hasPrefix("--- ") {
-                let path = stripPrefix(String(line.dropFirst(4)))
+                inGitHeader = true
+                indexName = nil
+            } else if line.hasPrefix("Index: ") && !inGitHeader {
+                indexName = TraditionalDiff.rawName(line.dropFirst("Index: ".count))
+            } else if line.hasPrefix("+++ ") || line.hasPrefix("--- ") {
+                // Git headers carry a/ b/; traditional names lose their first component (-p1).
+                let path = inGitHeader ? stripPrefix(String(line.dropFirst(4)))
+                    : TraditionalDiff.treePath(TraditionalDiff.rawName(line.dropFirst(4)), index: indexName) ?? "/dev/null"
                 if path != "/dev/null" { addFile(path); pendingGitPath = nil }
             } else if line.hasPrefix("rename from ") || line.hasPrefix("rename to ") {
                 addFile(String(line.drop { $0 != " " }.dropFirst().drop { $0 != " " }.dropFirst()))
                 pendingGitPath = nil
-            } else if line.hasPrefix("@@ "), let (o, n) = hunkCounts(line) {
+            } else if line.hasPrefix("@@ "), let (o, n) = TraditionalDiff.hunkCounts(line) {
                 oldLeft = o; newLeft = n
+                inGitHeader = false
             }
             out.append(line)
         }
         if let pending = pendingGitPath { addFile(pending) }
         while out.count > keep, let last = out.last, last.isEmpty { out.removeLast() }
         return (out.isEmpty ? "" : out.joined(separator: "\n") + "\n", files)
-    }
-
-    /// `@@ -a[,b] +c[,d] @@` → (b, d), counts defaulting to 1.
-    static func hunkCounts(_ line: String) -> (Int, Int)? {
-        let fields = line.split(separator: " ")
-        guard fields.count >= 3, fields[1].hasPrefix("-"), fields[2].hasPrefix("+") else { return nil }
-        func count(_ f: Substring) -> Int? {
-            let parts = f.dropFirst().split(separator: ",")
-            guard let first = parts.first, Int(first) != nil else { return nil }
-            return parts.count > 1 ? Int(parts[1]) : 1
-        }
-        guard let o = count(fields[1]), let n = count(fields[2]) else { return nil }
-        return (o, n)
     }
 
     private static func stripPrefix(_ raw: String) -> String {
@@ -70,13 +63,18 @@ enum DiffScanner {
         return path
     }
 
-    /// `diff --git a/P b/P` → P when both halves agree (mode-only and binary changes).
-    private static func gitPath(_ line: String) -> String? {
+    /// `diff --git a/P b/P` → P when both halves agree (mode-only and binary
+    /// changes); `diff --git P P` (`--no-prefix`) → P as written.
+    static func gitPath(_ line: String) -> String? {
         let rest = line.dropFirst("diff --git ".count)
-        guard rest.hasPrefix("a/"), rest.count >= 5, (rest.count - 5) % 2 == 0 else { return nil }
-        let half = (rest.count - 5) / 2
-        let a = rest.dropFirst(2).prefix(half)
-        let b = rest.dropFirst(2 + half)
-        return b == " b/" + a ? String(a) : nil
+        if rest.hasPrefix("a/"), rest.count >= 5, (rest.count - 5) % 2 == 0 {
+            let half = (rest.count - 5) / 2
+            let a = rest.dropFirst(2).prefix(half)
+            if rest.dropFirst(2 + half) == " b/" + a { return String(a) }
+        }
+        guard rest.count >= 3, (rest.count - 1) % 2 == 0 else { return nil }
+        let half = (rest.count - 1) / 2
+        let a = rest.prefix(half)
+        return rest.dropFirst(half) == " " + a ? String(a) : nil
     }
 }

@@ -130,7 +130,8 @@ extension MailMessage {
             if line.isEmpty { return (headers, next) }
             lines += 1
             if lines > maxHeaderLines {
-                throw KGateError.usage("mail header has more than \(maxHeaderLines) lines", location: origin)
+                throw KGateError.usage("mail header has more than \(maxHeaderLines) lines", location: origin,
+                                       fix: "this is not a mail git format-patch wrote; pass the patch mails themselves")
             }
             let text = headerText(line)
             if line.first == 0x20 || line.first == 0x09 {
@@ -165,15 +166,17 @@ extension MailMessage {
             headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
         }
         parts += 1
-        guard parts <= maxParts else { throw KGateError.usage("mail has more than \(maxParts) MIME parts", location: origin) }
+        guard parts <= maxParts else { throw KGateError.usage("mail has more than \(maxParts) MIME parts", location: origin,
+                                                          fix: "send the patches inline, one mail per patch") }
         let (type, params) = MIME.parseContentType(field("Content-Type"))
         if type.hasPrefix("multipart/") {
             guard depth < maxMimeDepth else {
-                throw KGateError.usage("MIME nesting deeper than \(maxMimeDepth)", location: origin)
+                throw KGateError.usage("MIME nesting deeper than \(maxMimeDepth)", location: origin,
+                                       fix: "send the patches inline, one mail per patch")
             }
             guard let boundary = params["boundary"], !boundary.isEmpty else {
                 throw KGateError(.usage, "multipart mail without a boundary parameter", location: origin,
-                                       excerpt: field("Content-Type"))
+                                       fix: "the mail is corrupt; fetch it again or save it as raw mail", excerpt: field("Content-Type"))
             }
             var texts: [String] = []
             for part in splitMultipart(body, boundary: boundary) {

@@ -52,7 +52,8 @@ public enum Mbox {
         }
         messages.append(current)
         if messages.count > maxMessages {
-            throw KGateError.usage("\(origin) has more than \(maxMessages) messages", location: origin)
+            throw KGateError.usage("\(origin) has more than \(maxMessages) messages", location: origin,
+                                   fix: "pass the series' own thread, not a whole list archive")
         }
         return messages.filter { !$0.allSatisfy { $0 == 0x0a } }.map { $0[...] }
     }

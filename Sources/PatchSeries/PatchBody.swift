@@ -1,4 +1,5 @@
 import Foundation
+import KGateCore
 
 /// A commit-message trailer (`Reviewed-by: A <a@x>`); a bracketed note
 /// inside the trailer block (`[davem: fixed typo]`) has an empty name.
@@ -26,6 +27,14 @@ struct PatchBody {
     var files: [String]
     var baseCommit: String?
 
+    /// Whether a mail body carries a diff `git am` would take: a git header,
+    /// a `---`/`+++` pair, an `Index:` section, or a binary patch.
+    static func hasDiff(_ body: String) -> Bool {
+        guard body.contains("diff --git ") || body.contains("--- ") || body.contains("GIT binary patch") else { return false }
+        let lines = body.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        return lines.indices.contains { TraditionalDiff.startsFile(lines, at: $0) || lines[$0].hasPrefix("GIT binary patch") }
+    }
+
     static func split(_ body: String) -> PatchBody {
         var lines = body.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         while let first = lines.first, first.trimmingCharacters(in: .whitespaces).isEmpty { lines.removeFirst() }
@@ -42,11 +51,11 @@ struct PatchBody {
             }
             while let first = lines.first, first.trimmingCharacters(in: .whitespaces).isEmpty { lines.removeFirst() }
         }
-        let messageEnd = lines.firstIndex { line in
-            line.trimmingCharacters(in: .whitespaces) == "---" || line.hasPrefix("diff --git ") || line.hasPrefix("Index: ")
+        let messageEnd = lines.indices.first { i in
+            lines[i].trimmingCharacters(in: .whitespaces) == "---" || TraditionalDiff.startsFile(lines, at: i)
         } ?? lines.count
         var message = Array(lines[..<messageEnd])
-        if let diffStart = lines[messageEnd...].firstIndex(where: { $0.hasPrefix("diff --git ") }) {
+        if let diffStart = lines.indices[messageEnd...].first(where: { TraditionalDiff.startsFile(lines, at: $0) }) {
             let (diff, files) = DiffScanner.extract(Array(lines[diffStart...]))
             result.diff = diff
             result.files = files
@@ -106,16 +115,25 @@ struct PatchBody {
         let name = line[..<colon]
         guard let first = name.first, first.isLetter, first.isASCII, name.count <= 40,
               name.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" }) else { return nil }
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        var value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         guard !value.isEmpty, line[line.index(after: colon)...].first == " " else { return nil }
+        // Mail clients that turned HTML back into text write `<a@x<mailto:a@x>>`.
+        if value.contains("<mailto:") {
+            value = value.replacingOccurrences(of: "<mailto:[^>]*>", with: "", options: .regularExpression)
+        }
         return Trailer(name: String(name), value: value)
     }
 
-    /// `*-by:` lines at line start in a reply (quoted `> ` lines do not count).
+    /// Trailers a reply can give a patch, as b4 collects them.
+    static let replyNames: Set<String> = ["link", "closes", "fixes"]
+
+    /// `*-by:`, `Link:`, `Closes:`, `Fixes:` lines at line start in a reply
+    /// (quoted `> ` lines do not count).
     static func replyTrailers(_ body: String) -> [Trailer] {
         body.split(separator: "\n").compactMap { line in
-            guard let t = trailer(String(line)), t.name.lowercased().hasSuffix("-by") else { return nil }
-            return t
+            guard let t = trailer(String(line)) else { return nil }
+            let name = t.name.lowercased()
+            return name.hasSuffix("-by") || replyNames.contains(name) ? t : nil
         }
     }
 }

@@ -32,7 +32,7 @@ public final class PatchworkClient: @unchecked Sendable, CustomStringConvertible
     /// Records one check on a patch. `context` is patchwork's slug ("kgate-tcp-throughput").
     public func postCheck(patchID: Int, state: CheckState, context: String, targetURL: String?,
                           description: String) throws {
-        guard patchID > 0 else { throw KGateError.usage("invalid patchwork patch id \(patchID)") }
+        guard patchID > 0 else { throw KGateError.usage("invalid patchwork patch id \(patchID)", fix: "pass the numeric id patchwork shows") }
         guard !context.isEmpty, context.count <= 255,
               context.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
             throw KGateError.usage("invalid patchwork check context '\(context.prefix(80))'",

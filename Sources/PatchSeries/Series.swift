@@ -57,9 +57,13 @@ public struct Series: Sendable, Codable, Equatable {
     public let source: String
     /// KCIDB `patchset_hash`: sha256 over each patch diff's sha256 hex digest plus "\n", in order.
     public let patchsetHash: String
+    /// Dropped messages, trailer mismatches, warnings.
+    public let report: SeriesReport
 
     public init(version: Int, isRFC: Bool, isResend: Bool, prefixes: [String], coverSubject: String?,
-                coverMessageID: String?, patches: [Patch], baseCommit: String?, source: String) {
+                coverMessageID: String?, patches: [Patch], baseCommit: String?, source: String,
+                report: SeriesReport = SeriesReport()) {
+        self.report = report
         self.version = version
         self.isRFC = isRFC
         self.isResend = isResend

@@ -57,7 +57,7 @@ public struct SeriesLoader: Sendable {
     /// An mbox or a single mail.
     public func loadFile(_ url: URL) throws -> Series {
         let data = try readBoundedFile(url, limit: limits.maxMboxBytes, what: "mbox")
-        return try SeriesAssembler.assemble(parse(data, origin: url.path), source: url.path)
+        return try assemble(parse(data, origin: url.path), source: url.path)
     }
 
     /// A `git format-patch` directory: `*.patch` in name order (0000-cover-letter.patch first).
@@ -66,13 +66,14 @@ public struct SeriesLoader: Sendable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: url.path).filter { $0.hasSuffix(".patch") }.sorted()
         } catch {
-            throw KGateError.usage("cannot list \(url.path)", location: url.path)
+            throw KGateError.usage("cannot list \(url.path)", location: url.path, fix: "check the directory's permissions")
         }
         guard !names.isEmpty else {
             throw KGateError.usage("no *.patch files in \(url.path)", location: url.path, fix: "run git format-patch -o \(url.path)")
         }
         guard names.count <= limits.maxMessages else {
-            throw KGateError.usage("\(url.path) has more than \(limits.maxMessages) patches", location: url.path)
+            throw KGateError.usage("\(url.path) has more than \(limits.maxMessages) patches", location: url.path,
+                                   fix: "split the series")
         }
         var messages: [MailMessage] = []
         var total = 0
@@ -81,7 +82,8 @@ public struct SeriesLoader: Sendable {
             let data = try readBoundedFile(file, limit: limits.maxMboxBytes, what: "patch file")
             total += data.count
             guard total <= limits.maxMboxBytes else {
-                throw KGateError.usage("\(url.path) holds more than \(limits.maxMboxBytes) bytes of patches", location: url.path)
+                throw KGateError.usage("\(url.path) holds more than \(limits.maxMboxBytes) bytes of patches", location: url.path,
+                                       fix: "split the series")
             }
             for m in try parse(data, origin: file.path) {
                 var m = m
@@ -89,7 +91,7 @@ public struct SeriesLoader: Sendable {
                 messages.append(m)
             }
         }
-        return try SeriesAssembler.assemble(messages, source: url.path)
+        return try assemble(messages, source: url.path)
     }
 
     /// The thread from lore: `<loreURL>/<msgid>/t.mbox.gz`.
@@ -99,7 +101,7 @@ public struct SeriesLoader: Sendable {
         let client = try http ?? HTTPClient()
         let gz = try client.get(url).body
         let data = try Gzip.decompress(gz, limit: limits.maxMboxBytes, source: url)
-        return try SeriesAssembler.assemble(parse(data, origin: url), source: url)
+        return try assemble(parse(data, origin: url), source: url)
     }
 
     /// Validates a message-id (with or without <>) and builds the lore thread URL.
@@ -119,7 +121,7 @@ public struct SeriesLoader: Sendable {
         var allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
         allowed.insert(charactersIn: "-._~!$&'()*+,;=:@")
         guard let escaped = id.addingPercentEncoding(withAllowedCharacters: allowed) else {
-            throw KGateError.usage("cannot escape message-id '\(id)'", location: raw)
+            throw KGateError.usage("cannot escape message-id '\(id)'", location: raw, fix: "pass the message-id as lore shows it")
         }
         let trimmed = loreURL.hasSuffix("/") ? String(loreURL.dropLast()) : loreURL
         return "\(trimmed)/\(escaped)/t.mbox.gz"
@@ -127,7 +129,7 @@ public struct SeriesLoader: Sendable {
 
     /// `<base>/api/1.1/series/<id>/` → its `mbox` link → the series.
     public func loadPatchwork(_ ref: PatchworkSeriesRef) throws -> Series {
-        guard ref.seriesID > 0 else { throw KGateError.usage("invalid patchwork series id \(ref.seriesID)") }
+        guard ref.seriesID > 0 else { throw KGateError.usage("invalid patchwork series id \(ref.seriesID)", fix: "pass the numeric series id patchwork shows") }
         let base = try PatchworkClient.normalizedBase(ref.baseURL)
         let apiURL = "\(base)/api/1.1/series/\(ref.seriesID)/"
         let client = try http ?? HTTPClient()
@@ -153,9 +155,10 @@ public struct SeriesLoader: Sendable {
         Console.shared.status("series: fetching \(meta.mbox)")
         let data = try client.get(meta.mbox).body
         guard data.count <= limits.maxMboxBytes else {
-            throw KGateError.infrastructure("patchwork mbox exceeds \(limits.maxMboxBytes) bytes", location: meta.mbox)
+            throw KGateError.infrastructure("patchwork mbox exceeds \(limits.maxMboxBytes) bytes", location: meta.mbox,
+                                            fix: "fetch the series' patches from lore by message-id instead")
         }
-        let series = try SeriesAssembler.assemble(parse(data, origin: meta.mbox), source: apiURL)
+        let series = try assemble(parse(data, origin: meta.mbox), source: apiURL)
         var ids: [String: Int] = [:]
         for p in meta.patches ?? [] {
             if let msgid = p.msgid, let clean = MailMessage.messageIDs(in: msgid).first { ids[clean] = p.id }
@@ -163,11 +166,31 @@ public struct SeriesLoader: Sendable {
         return series.withPatchworkIDs(ids)
     }
 
+    /// The messages of an mbox or mail. Input that is not mail is a broken
+    /// patch (exit 2), not a usage error: "the input is not a patch series".
     func parse(_ data: Data, origin: String) throws -> [MailMessage] {
-        let raw = try Mbox.split(data, format: mboxFormat, maxMessages: limits.maxMessages, origin: origin)
-        return try raw.enumerated().map { i, bytes in
-            try MailMessage.parse(bytes, index: i, origin: raw.count == 1 ? origin : "\(origin) (message \(i + 1))")
+        do {
+            let raw = try Mbox.split(data, format: mboxFormat, maxMessages: limits.maxMessages, origin: origin)
+            return try raw.enumerated().map { i, bytes in
+                try MailMessage.parse(bytes, index: i, origin: raw.count == 1 ? origin : "\(origin) (message \(i + 1))")
+            }
+        } catch let error as KGateError where error.kind == .usage {
+            throw SeriesLoader.notASeries(error)
         }
+    }
+
+    /// Assembly with a malformed header (e.g. an unparsable Date) reported as broken input.
+    func assemble(_ messages: [MailMessage], source: String) throws -> Series {
+        do {
+            return try SeriesAssembler.assemble(messages, source: source)
+        } catch let error as KGateError where error.kind == .usage {
+            throw SeriesLoader.notASeries(error)
+        }
+    }
+
+    static func notASeries(_ error: KGateError) -> KGateError {
+        KGateError(.patch, "the input is not a patch series: \(error.what)", location: error.location,
+                   fix: error.fix ?? "pass an mbox, a .patch/.eml mail or a git format-patch directory", excerpt: error.excerpt)
     }
 }
 
@@ -179,6 +202,7 @@ extension Series {
             return p
         }
         return Series(version: version, isRFC: isRFC, isResend: isResend, prefixes: prefixes, coverSubject: coverSubject,
-                      coverMessageID: coverMessageID, patches: patches, baseCommit: baseCommit, source: source)
+                      coverMessageID: coverMessageID, patches: patches, baseCommit: baseCommit, source: source,
+                      report: report)
     }
 }

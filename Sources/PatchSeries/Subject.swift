@@ -10,6 +10,11 @@ public struct SubjectInfo: Sendable, Equatable {
     public var isResend = false
     /// `vN`, 1 when absent.
     public var revision = 1
+    /// The subject named the revision (`vN`); an unversioned patch answering a
+    /// versioned cover letter takes the cover's revision.
+    public var hasRevision = false
+    /// `[GIT PULL]`, `[PULL]`: a pull request, not a patch.
+    public var isPullRequest = false
     /// `i/n`; nil when the subject has no counter (a lone `[PATCH]`).
     public var counter: Int?
     public var expected: Int?
@@ -36,31 +41,48 @@ public struct SubjectInfo: Sendable, Equatable {
                 progressed = true
             }
         }
-        info.subject = String(rest).trimmingCharacters(in: .whitespaces)
+        // `[PATCH 2/2]: subject` loses the ": " as git mailinfo's cleanup_subject does.
+        info.subject = String(rest.drop { $0 == " " || $0 == ":" || $0 == "\t" }).trimmingCharacters(in: .whitespaces)
         return info
     }
 
     private mutating func absorb(bracket: Substring) {
-        for token in bracket.split(whereSeparator: { $0 == " " || $0 == "," }) {
+        let tokens = bracket.split(whereSeparator: { $0 == " " || $0 == "," || $0 == ";" })
+        var k = 0
+        while k < tokens.count {
+            let token = tokens[k]
             let lower = token.lowercased()
+            k += 1
             if lower == "patch" {
                 isPatch = true
             } else if lower.hasPrefix("patch"), let v = SubjectInfo.version(lower.dropFirst(5).drop { $0 == "-" }) {
-                isPatch = true; revision = v
+                isPatch = true; revision = v; hasRevision = true
             } else if lower == "rfc" {
                 isRFC = true
             } else if lower == "resend" {
                 isResend = true
+            } else if lower == "pull" || (lower == "git" && k < tokens.count && tokens[k].lowercased() == "pull") {
+                isPullRequest = true
+                if lower == "git" { k += 1 }
             } else if let v = SubjectInfo.version(Substring(lower)) {
-                revision = v
+                revision = v; hasRevision = true
             } else if let slash = lower.firstIndex(of: "/"),
-                      let i = Int(lower[..<slash]), let n = Int(lower[lower.index(after: slash)...]),
-                      i >= 0, n >= 1, n <= 10_000 {
-                counter = i; expected = n
+                      let i = Int(lower[..<slash]), let n = Int(lower[lower.index(after: slash)...]) {
+                setCounter(i, n)
+            } else if let i = Int(lower), k + 1 < tokens.count, tokens[k].lowercased() == "of", let n = Int(tokens[k + 1]) {
+                // `[PATCH 0 of 2]` (Mercurial's patchbomb): the counter words are not prefixes.
+                setCounter(i, n)
+                k += 2
             } else {
                 prefixes.append(String(token))
             }
         }
+    }
+
+    private mutating func setCounter(_ i: Int, _ n: Int) {
+        guard i >= 0, i <= 10_000, n >= 1, n <= 10_000 else { return }
+        counter = i
+        expected = max(n, i) // [PATCH 6/5] counts as 6/6, as b4 does
     }
 
     private static func version(_ token: Substring) -> Int? {

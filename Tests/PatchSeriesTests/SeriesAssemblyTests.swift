@@ -150,13 +150,13 @@ struct SeriesAssemblyTests {
         let data = thread(["[PATCH v2 1/5] a", "[PATCH v2 2/5] b", "[PATCH v2 4/5] d", "[PATCH v2 5/5] e", "[PATCH 3/5] old c"])
         let error = try #require(throws: KGateError.self) { try load(data) }
         #expect(error.kind == .patch)
-        #expect(error.what == "series v2 is incomplete: missing patch 3/5 (have 1, 2, 4, 5 of 5)")
+        #expect(error.what == "series v2 is incomplete: it has 4 of 5 patches (1, 2, 4, 5); missing 3/5")
     }
 
     @Test func noPatchesAndDuplicates() throws {
         let none = Data("From x Thu Jan  1 00:00:00 1970\nSubject: Re: [PATCH] x\n\nReviewed-by: A <a@x>\n".utf8)
         let error = try #require(throws: KGateError.self) { try load(none) }
-        #expect(error.what.contains("no patches"))
+        #expect(error.what.hasPrefix("the input is not a patch series: no message has a diff"))
         // A resend of the same slot keeps the first copy.
         let dup = try load(thread(["[PATCH 1/2] a", "[PATCH RESEND 1/2] a again", "[PATCH 2/2] b"]))
         #expect(dup.patches.map(\.subject) == ["a", "b"])
@@ -171,7 +171,7 @@ struct SeriesAssemblyTests {
             ("[PATCH 0/1] cover", "c@x", "", "Cover.\n"),
             ("[PATCH 1/1] fix", "p1@x", "<c@x>", "Fix.\n\nSigned-off-by: A <a@x>\n---\ndiff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n"),
             ("[PATCH RESEND 1/1] fix", "p2@x", "<c@x>", "Fix.\n\nSigned-off-by: Other <o@x>\n---\ndiff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n"),
-            ("Re: [PATCH 1/1] fix", "r@x", "<p1@x>", "> Signed-off-by: A <a@x>\n\nReviewed-by: R <r@x>\n"),
+            ("Re: [PATCH 1/1] fix", "r@x", "<p1@x>", "> Signed-off-by: A <a@x>\n\nReviewed-by: A <a@x>\n"),
         ]
         for (subject, id, parent, body) in mails {
             text += "From x Thu Jan  1 00:00:00 1970\nFrom: A <a@x>\nSubject: \(subject)\nMessage-ID: <\(id)>\n"
@@ -179,7 +179,7 @@ struct SeriesAssemblyTests {
             text += "\n\(body)\n"
         }
         let s = try load(Data(text.utf8))
-        #expect(s.patches[0].trailers.map(\.line) == ["Signed-off-by: A <a@x>", "Reviewed-by: R <r@x>"])
+        #expect(s.patches[0].trailers.map(\.line) == ["Signed-off-by: A <a@x>", "Reviewed-by: A <a@x>"])
     }
 
     @Test func inBodyFromOverridesSender() throws {

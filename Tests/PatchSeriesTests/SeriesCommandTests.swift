@@ -43,6 +43,6 @@ struct SeriesCommandTests {
         }
         let incomplete = try TestEnv.kgate(["series", "show", dir.path], timeout: 60)
         #expect(incomplete.exitCode == ExitCode.brokenPatch)
-        #expect(incomplete.stderr.contains("series v2 is incomplete: missing patch 2/3 (have 1, 3 of 3)"))
+        #expect(incomplete.stderr.contains("series v2 is incomplete: it has 2 of 3 patches (1, 3); missing 2/3"))
     }
 }

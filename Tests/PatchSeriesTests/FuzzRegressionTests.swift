@@ -1,0 +1,25 @@
+import Foundation
+import KGateCore
+import Testing
+import TestSupport
+@testable import PatchSeries
+
+/// Inputs benchmarks/fuzz-series.sh found crashing, run the way the fuzz
+/// target runs them: every message that parses goes to the assembler.
+@Suite("fuzz regressions", .tags(.unit))
+struct FuzzRegressionTests {
+    func assembleLeniently(_ name: String) throws -> Series {
+        let raw = try Mbox.split(try Fixtures.data("fuzz/" + name), format: .mboxrd, origin: name)
+        let messages = raw.enumerated().compactMap { i, bytes in try? MailMessage.parse(bytes, index: i, origin: name) }
+        return try SeriesAssembler.assemble(messages, source: name)
+    }
+
+    /// A mutated thread whose v2 patches have no usable i/n (a diff in the
+    /// 0/n slot, counter-less ones dropped) left 0 slots and `1...0` trapped;
+    /// now it is broken input.
+    @Test func zeroTotalIsAnErrorNotATrap() throws {
+        let error = try #require(throws: KGateError.self) { try assembleLeniently("crash-zero-total.mbox") }
+        #expect(error.kind == .patch)
+        #expect(error.what == "the input is not a patch series: no v2 patch has an i/n counter from 1 up")
+    }
+}

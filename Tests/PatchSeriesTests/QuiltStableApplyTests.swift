@@ -1,0 +1,31 @@
+import Foundation
+import KGateCore
+import KernelTree
+import Testing
+import TestSupport
+@testable import PatchSeries
+
+/// A quilt-made "commit X upstream." stable patch (no `diff --git`) applied
+/// with `kgate series apply` to the imported Debian 6.12 tree.
+@Suite("quilt stable patch on the 6.12 tree", .tags(.kernelBuild))
+struct QuiltStableApplyTests {
+    @Test func appliesWithAuthorDateAndSubject() throws {
+        try SharedKernel.ensureTree()
+        let patch = Fixtures.url("intake/quilt-stable.patch").path
+        let ref = "test/quilt-stable-\(UUID().uuidString.prefix(8))"
+        let r = try TestEnv.kgate(["series", "apply", patch, "--tree", TestEnv.defaultTreeName, "--base", "HEAD", "--ref", ref],
+                                  timeout: 300)
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        let repo = try TreeStore(paths: TestEnv.cache).open(TestEnv.defaultTreeName)
+        let commitID = TestEnv.lastLine(r.stdout)
+        #expect(try repo.resolve("refs/kgate/" + ref) == commitID)
+        let commit = try repo.commit(commitID)
+        #expect(commit.authorName == "Eric Netdev" && commit.authorEmail == "eric@example.com")
+        #expect(commit.date == Date(timeIntervalSince1970: 1_717_189_500)) // Fri, 31 May 2024 14:05:00 -0700 (in-body Date:)
+        #expect(commit.subject == "tcp: clamp the receiver RTT sample in tcp_rcv_rtt_update()")
+        #expect(commit.message.contains("\n\ncommit 0123456789abcdef0123456789abcdef01234567 upstream.\n\n"))
+        #expect(try repo.changedFiles(commitID) == ["net/ipv4/tcp_input.c"])
+        let text = String(decoding: try #require(try repo.fileContent(commitID, path: "net/ipv4/tcp_input.c")), as: UTF8.self)
+        #expect(text.contains("\t\tif (sample > old_sample)\n\t\t\tsample = old_sample;\n\t\tnew_sample = old_sample - (old_sample >> 3) + sample;"))
+    }
+}
