@@ -104,8 +104,8 @@ public enum GateSimulation {
     }
 
     /// One cell per analysis in `analyses` (false = unpaired, true = paired), all on
-    /// the same data: each run draws pair k (seed k) once, and every analysis of that
-    /// run reads the same pairs. Unpaired alone draws exactly what it always did.
+    /// the same data: each run draws pair k (seed k) once, from a generator of its own,
+    /// and every analysis of that run reads the same pairs.
     public static func cells(config: GateConfig, effect: Double, cv: Double, noise: NoiseModel, runs: Int,
                              seed: UInt64, correlation: Double, analyses: [Bool]) -> [SimulationCell] {
         var rng = SeededGenerator(seed: seed)
@@ -119,13 +119,15 @@ public enum GateSimulation {
         }
         var trials = [Int](repeating: 0, count: analyses.count)
         for _ in 0..<runs {
+            // Pair k of a run depends on the run's seed and k alone, whichever analyses read it.
+            var pairRNG = SeededGenerator(seed: rng.next())
             var stream: [(Double, Double)] = []
             func drawPairs(upTo count: Int) {
                 // Interleaved as the pipeline runs them: base, candidate, base, …
                 while stream.count < count {
-                    let common = correlation > 0 ? rng.normal() : 0
-                    let b = noise.draw(mean: baseMean, cv: cv, common: common, correlation: correlation, using: &rng)
-                    let c = noise.draw(mean: candidateMean, cv: cv, common: common, correlation: correlation, using: &rng)
+                    let common = correlation > 0 ? pairRNG.normal() : 0
+                    let b = noise.draw(mean: baseMean, cv: cv, common: common, correlation: correlation, using: &pairRNG)
+                    let c = noise.draw(mean: candidateMean, cv: cv, common: common, correlation: correlation, using: &pairRNG)
                     stream.append((b, c))
                 }
             }

@@ -11,6 +11,7 @@ extension GateSimulation {
         let correlations = Array(Set(cells.map(\.correlation))).sorted()
         let analyses = [false, true].filter { analysis in cells.contains { $0.paired == analysis } }
         let both = analyses.count > 1
+        let width = both ? 18 : 16
         let showCorrelation = correlations != [0] || analyses.contains(true)
         let runs = cells.first?.runs ?? 0
         var lines: [String] = []
@@ -28,7 +29,7 @@ extension GateSimulation {
             for paired in analyses {
                 let name = effect == 0 ? (both ? "A/A" : "A/A false alarm") : "loss \(Format.percent(effect, signed: false, digits: 0))"
                 let label = both ? name + (paired ? " paired" : " unpaired") : (paired ? name + " paired" : name)
-                header += label.padding(toLength: 16, withPad: " ", startingAt: 0)
+                header += label.padding(toLength: width, withPad: " ", startingAt: 0)
             }
         }
         lines.append(header)
@@ -42,12 +43,12 @@ extension GateSimulation {
                         guard let cell = cells.first(where: {
                             $0.cv == cv && $0.correlation == rho && $0.effect == effect && $0.paired == paired
                         }) else {
-                            row += "".padding(toLength: 16, withPad: " ", startingAt: 0)
+                            row += "".padding(toLength: width, withPad: " ", startingAt: 0)
                             continue
                         }
                         any = true
                         row += String(format: "%5.1f%% (%4.1f)", cell.rate * 100, cell.meanTrials)
-                            .padding(toLength: 16, withPad: " ", startingAt: 0)
+                            .padding(toLength: width, withPad: " ", startingAt: 0)
                     }
                 }
                 if any { lines.append(row) }
