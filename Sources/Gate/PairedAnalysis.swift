@@ -166,7 +166,7 @@ extension AdaptiveGate {
         guard let baseMedian = Statistics.median(b), let candidateMedian = Statistics.median(c) else { return nil }
         let alpha = config.alphaPerLook
         let differences: [Double]
-        var effect: Double, lower: Double, upper: Double, shift: Double
+        let effect: Double, lower: Double, upper: Double, shift: Double
         if b.allSatisfy({ $0 > 0 }) && c.allSatisfy({ $0 > 0 }) {
             // Multiplicative model: c/b is exactly 1 for identical samples, so d_k = 0.
             differences = complete.map { log($0.candidate / $0.base) }
