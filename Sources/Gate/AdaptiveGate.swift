@@ -26,8 +26,10 @@ public struct AdaptiveGate: Sendable {
         self.config = config
     }
 
-    /// Analyses base and candidate values (positive, finite) without deciding.
-    public func analyse(base: [Double], candidate: [Double]) -> GateAnalysis? {
+    /// Analyses base and candidate values (positive, finite) without deciding; with
+    /// `paired`, base[k] and candidate[k] form pair k (see `analyse(pairs:)`).
+    public func analyse(base: [Double], candidate: [Double], paired: Bool = false) -> GateAnalysis? {
+        if paired { return analyse(pairs: Array(zip(base, candidate))) }
         let b = base.filter(\.isFinite), c = candidate.filter(\.isFinite)
         guard let baseMedian = Statistics.median(b), let candidateMedian = Statistics.median(c) else { return nil }
         let alpha = config.alphaPerLook
@@ -56,8 +58,11 @@ public struct AdaptiveGate: Sendable {
                             level: 1 - alpha, pValue: test.pValue, shift: shift)
     }
 
-    /// One look: a verdict, or how many more trials each side needs.
-    public func decide(base: [Double], candidate: [Double]) -> Decision {
+    /// One look: a verdict, or how many more trials each side needs. With `paired`,
+    /// base[k] and candidate[k] ran with the same seed k (common random numbers) and
+    /// the signed-rank analysis of the per-pair ratios decides; see `decide(pairs:)`.
+    public func decide(base: [Double], candidate: [Double], paired: Bool = false) -> Decision {
+        if paired { return decide(pairs: Array(zip(base, candidate))) }
         let nb = base.filter(\.isFinite).count, nc = candidate.filter(\.isFinite).count
         let minimum = config.minTrials
         if nb < minimum || nc < minimum {
@@ -67,6 +72,12 @@ public struct AdaptiveGate: Sendable {
         guard let a = analyse(base: base, candidate: candidate) else {
             return .needMore(baseTrials: minimum, candidateTrials: minimum, analysis: nil)
         }
+        return settle(a, base: nb, candidate: nc)
+    }
+
+    /// The rules applied to one analysis with `nb` and `nc` usable trials (both at
+    /// least the minimum): the same for unpaired and paired analyses.
+    func settle(_ a: GateAnalysis, base nb: Int, candidate nc: Int) -> Decision {
         let t = config.threshold
         let worse: Double = config.direction == .higherIsBetter ? -1 : 1
         let effect = worse * a.effect
@@ -76,7 +87,7 @@ public struct AdaptiveGate: Sendable {
         func done(_ outcome: GateOutcome, _ reason: String) -> Decision {
             .done(GateVerdict(outcome: outcome, analysis: a, threshold: t, direction: config.direction, reason: reason))
         }
-        let level = Format.level(a.level)
+        let level = Format.level(a.level) + (a.paired ? " (paired)" : "")
         if effect >= t && lo > 0 && significant {
             return done(.regression, "\(interval) at \(level) is worse than the \(Format.percent(t, signed: false)) threshold and excludes zero (p = \(Format.pValue(a.pValue)))")
         }

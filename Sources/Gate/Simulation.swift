@@ -44,26 +44,37 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 }
 
-/// How simulated trials scatter.
+/// How simulated trials scatter. A trial is one seeded boot: its value is
+/// mean × (1 + cv × x) with x = √ρ·s + √(1 − ρ)·z, where s is what the seed fixes
+/// (shared by base and candidate trial k, which run the same seed k) and z what it
+/// does not (independent per boot); ρ is the correlation within a pair, 0 for
+/// independent draws (the real-time modes, or no seeds).
 public enum NoiseModel: String, Sendable, Codable, CaseIterable {
     /// Normal with the given coefficient of variation.
     case normal
     /// Normal, plus 5 % of trials stalled: the value times U(0.6, 0.9) (a trial that
-    /// hit a host hiccup or a lost retransmit storm).
+    /// hit a host hiccup or a lost retransmit storm). Stalls are per boot, not per seed.
     case heavyTail = "heavy-tail"
 
-    func draw(mean: Double, cv: Double, using rng: inout SeededGenerator) -> Double {
-        var value = mean * (1 + cv * rng.normal())
+    func draw(mean: Double, cv: Double, common: Double = 0, correlation: Double = 0,
+              using rng: inout SeededGenerator) -> Double {
+        let z = rng.normal()
+        let x = correlation > 0 ? correlation.squareRoot() * common + (1 - correlation).squareRoot() * z : z
+        var value = mean * (1 + cv * x)
         if self == .heavyTail && rng.uniform() < 0.05 { value *= 0.6 + 0.3 * rng.uniform() }
         return max(value, mean * 1e-6)
     }
 }
 
-/// The result of many simulated comparisons at one effect and spread.
+/// The result of many simulated comparisons at one effect, spread and correlation.
 public struct SimulationCell: Sendable, Codable, Equatable {
     public var effect: Double
     public var cv: Double
     public var noise: NoiseModel
+    /// Correlation of base and candidate within a pair (same seed).
+    public var correlation: Double = 0
+    /// True when the gate used the paired (signed-rank) analysis.
+    public var paired: Bool = false
     public var runs: Int
     public var regressions: Int
     public var improvements: Int
@@ -84,87 +95,143 @@ public enum GateSimulation {
     public static let spreads: [Double] = [0.005, 0.01, 0.02, 0.05, 0.13]
 
     /// Simulates `runs` adaptive comparisons of a throughput metric where the
-    /// candidate loses `effect` (0 = A/A), each trial drawn from `noise` with `cv`.
+    /// candidate loses `effect` (0 = A/A), each trial drawn from `noise` with `cv`
+    /// and pairs correlated by `correlation`; `paired` picks the analysis.
     public static func cell(config: GateConfig, effect: Double, cv: Double, noise: NoiseModel,
-                            runs: Int, seed: UInt64) -> SimulationCell {
+                            runs: Int, seed: UInt64, correlation: Double = 0, paired: Bool = false) -> SimulationCell {
+        cells(config: config, effect: effect, cv: cv, noise: noise, runs: runs, seed: seed,
+              correlation: correlation, analyses: [paired])[0]
+    }
+
+    /// One cell per analysis in `analyses` (false = unpaired, true = paired), all on
+    /// the same data: each run draws pair k (seed k) once, from a generator of its own,
+    /// and every analysis of that run reads the same pairs.
+    public static func cells(config: GateConfig, effect: Double, cv: Double, noise: NoiseModel, runs: Int,
+                             seed: UInt64, correlation: Double, analyses: [Bool]) -> [SimulationCell] {
         var rng = SeededGenerator(seed: seed)
         let gate = AdaptiveGate(config)
         let baseMean = 100.0
         let sign = config.direction == .higherIsBetter ? -1.0 : 1.0
         let candidateMean = baseMean * (1 + sign * effect)
-        var cell = SimulationCell(effect: effect, cv: cv, noise: noise, runs: runs, regressions: 0,
-                                  improvements: 0, unchanged: 0, inconclusive: 0, meanTrials: 0)
-        var trials = 0
-        for _ in 0..<runs {
-            var base: [Double] = [], candidate: [Double] = []
-            var needBase = config.minTrials, needCandidate = config.minTrials
-            while true {
-                // Interleaved as the pipeline runs them: base, candidate, base, …
-                while needBase > 0 || needCandidate > 0 {
-                    if needBase > 0 { base.append(noise.draw(mean: baseMean, cv: cv, using: &rng)); needBase -= 1 }
-                    if needCandidate > 0 { candidate.append(noise.draw(mean: candidateMean, cv: cv, using: &rng)); needCandidate -= 1 }
-                }
-                switch gate.decide(base: base, candidate: candidate) {
-                case .needMore(let b, let c, _):
-                    needBase = b
-                    needCandidate = c
-                    continue
-                case .done(let verdict):
-                    switch verdict.outcome {
-                    case .regression: cell.regressions += 1
-                    case .improvement: cell.improvements += 1
-                    case .unchanged: cell.unchanged += 1
-                    case .inconclusive: cell.inconclusive += 1
-                    }
-                }
-                break
-            }
-            trials += max(base.count, candidate.count)
+        var result = analyses.map {
+            SimulationCell(effect: effect, cv: cv, noise: noise, correlation: correlation, paired: $0, runs: runs,
+                           regressions: 0, improvements: 0, unchanged: 0, inconclusive: 0, meanTrials: 0)
         }
-        cell.meanTrials = Double(trials) / Double(max(1, runs))
-        return cell
+        var trials = [Int](repeating: 0, count: analyses.count)
+        for _ in 0..<runs {
+            // Pair k of a run depends on the run's seed and k alone, whichever analyses read it.
+            var pairRNG = SeededGenerator(seed: rng.next())
+            var stream: [(Double, Double)] = []
+            func drawPairs(upTo count: Int) {
+                // Interleaved as the pipeline runs them: base, candidate, base, …
+                while stream.count < count {
+                    let common = correlation > 0 ? pairRNG.normal() : 0
+                    let b = noise.draw(mean: baseMean, cv: cv, common: common, correlation: correlation, using: &pairRNG)
+                    let c = noise.draw(mean: candidateMean, cv: cv, common: common, correlation: correlation, using: &pairRNG)
+                    stream.append((b, c))
+                }
+            }
+            for (index, paired) in analyses.enumerated() {
+                var n = config.minTrials
+                while true {
+                    drawPairs(upTo: n)
+                    let pairs = Array(stream.prefix(n))
+                    let decision = paired ? gate.decide(pairs: pairs)
+                                          : gate.decide(base: pairs.map(\.0), candidate: pairs.map(\.1))
+                    switch decision {
+                    case .needMore(let b, let c, _):
+                        n += max(b, c)
+                        continue
+                    case .done(let verdict):
+                        switch verdict.outcome {
+                        case .regression: result[index].regressions += 1
+                        case .improvement: result[index].improvements += 1
+                        case .unchanged: result[index].unchanged += 1
+                        case .inconclusive: result[index].inconclusive += 1
+                        }
+                    }
+                    break
+                }
+                trials[index] += n
+            }
+        }
+        for index in result.indices { result[index].meanTrials = Double(trials[index]) / Double(max(1, runs)) }
+        return result
     }
 
-    /// Every effect × spread cell for one noise model. Cell seeds derive from `seed`.
+    /// Every effect × spread (× correlation) cell for one noise model, unpaired and,
+    /// with `paired`, paired on the same data. Cell seeds derive from `seed`.
     public static func run(config: GateConfig, runs: Int, seed: UInt64, noise: NoiseModel,
-                           effects: [Double] = effects, spreads: [Double] = spreads,
-                           progress: ((String) -> Void)? = nil) -> [SimulationCell] {
+                           effects: [Double] = effects, spreads: [Double] = spreads, correlations: [Double] = [0],
+                           paired: Bool = false, progress: ((String) -> Void)? = nil) -> [SimulationCell] {
         var cells: [SimulationCell] = []
         var seeder = SeededGenerator(seed: seed ^ (noise == .normal ? 0 : 0x5EED))
         for cv in spreads {
-            for effect in effects {
-                progress?("simulating \(noise.rawValue) CV \(Format.percent(cv, signed: false, digits: 1)) effect \(Format.percent(effect, signed: false, digits: 0))")
-                cells.append(cell(config: config, effect: effect, cv: cv, noise: noise, runs: runs, seed: seeder.next()))
+            for rho in correlations {
+                for effect in effects {
+                    progress?("simulating \(noise.rawValue) CV \(Format.percent(cv, signed: false, digits: 1)) rho \(rho) effect \(Format.percent(effect, signed: false, digits: 0))")
+                    cells += Self.cells(config: config, effect: effect, cv: cv, noise: noise, runs: runs, seed: seeder.next(),
+                                        correlation: rho, analyses: paired ? [false, true] : [false])
+                }
             }
         }
         return cells
     }
+}
 
-    /// A text table: one row per spread; A/A false alarms, then the detection rate of
-    /// each loss, each with the mean trials per side.
+extension GateSimulation {
+    /// A text table: one row per spread (and correlation, when pairs are correlated or
+    /// the paired analysis ran); A/A false alarms, then the detection rate of each loss,
+    /// each with the mean trials per side. With both analyses, each effect gets an
+    /// unpaired and a paired column computed on the same data.
     public static func table(_ cells: [SimulationCell], config: GateConfig, noise: NoiseModel) -> String {
         let effects = Array(Set(cells.map(\.effect))).sorted()
         let spreads = Array(Set(cells.map(\.cv))).sorted()
+        let correlations = Array(Set(cells.map(\.correlation))).sorted()
+        let analyses = [false, true].filter { analysis in cells.contains { $0.paired == analysis } }
+        let both = analyses.count > 1
+        let width = both ? 18 : 16
+        let showCorrelation = correlations != [0] || analyses.contains(true)
         let runs = cells.first?.runs ?? 0
         var lines: [String] = []
         lines.append("noise \(noise.rawValue), threshold \(Format.percent(config.threshold, signed: false, digits: 0)), " +
                      "trials \(config.minTrials)..\(config.maxTrials) step \(config.step), alpha \(config.alpha) " +
                      "(\(config.looks) looks at \(String(format: "%.5f", config.alphaPerLook))), \(runs) runs per cell")
         lines.append("cells: rate % (mean trials per side); effect 0 = false alarms on A/A, else regressions caught")
-        var header = "CV      "
+        if showCorrelation {
+            lines.append("rho: correlation of base and candidate trial k (one seeded boot each, same seed k); " +
+                         "unpaired = Mann–Whitney/Hodges–Lehmann on the pooled trials, " +
+                         "paired = signed-rank/Walsh interval on the per-pair ratios")
+        }
+        var header = "CV      " + (showCorrelation ? "rho   " : "")
         for effect in effects {
-            header += (effect == 0 ? "A/A false alarm" : "loss \(Format.percent(effect, signed: false, digits: 0))")
-                .padding(toLength: 16, withPad: " ", startingAt: 0)
+            for paired in analyses {
+                let name = effect == 0 ? (both ? "A/A" : "A/A false alarm") : "loss \(Format.percent(effect, signed: false, digits: 0))"
+                let label = both ? name + (paired ? " paired" : " unpaired") : (paired ? name + " paired" : name)
+                header += label.padding(toLength: width, withPad: " ", startingAt: 0)
+            }
         }
         lines.append(header)
         for cv in spreads {
-            var row = Format.percent(cv, signed: false, digits: 1).padding(toLength: 8, withPad: " ", startingAt: 0)
-            for effect in effects {
-                guard let cell = cells.first(where: { $0.cv == cv && $0.effect == effect }) else { continue }
-                row += String(format: "%5.1f%% (%4.1f)", cell.rate * 100, cell.meanTrials)
-                    .padding(toLength: 16, withPad: " ", startingAt: 0)
+            for rho in correlations {
+                var row = Format.percent(cv, signed: false, digits: 1).padding(toLength: 8, withPad: " ", startingAt: 0)
+                if showCorrelation { row += String(format: "%-6.2f", rho) }
+                var any = false
+                for effect in effects {
+                    for paired in analyses {
+                        guard let cell = cells.first(where: {
+                            $0.cv == cv && $0.correlation == rho && $0.effect == effect && $0.paired == paired
+                        }) else {
+                            row += "".padding(toLength: width, withPad: " ", startingAt: 0)
+                            continue
+                        }
+                        any = true
+                        row += String(format: "%5.1f%% (%4.1f)", cell.rate * 100, cell.meanTrials)
+                            .padding(toLength: width, withPad: " ", startingAt: 0)
+                    }
+                }
+                if any { lines.append(row) }
             }
-            lines.append(row)
         }
         return lines.joined(separator: "\n")
     }

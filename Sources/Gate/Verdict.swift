@@ -90,21 +90,27 @@ public struct GateAnalysis: Sendable, Codable, Equatable {
     public var candidateCount: Int
     public var baseMedian: Double
     public var candidateMedian: Double
-    /// median(candidate) / median(base) − 1.
+    /// Unpaired: median(candidate) / median(base) − 1. Paired: the median of the
+    /// per-pair ratios candidate_k / base_k, minus 1.
     public var effect: Double
     /// Confidence interval of the relative change (Hodges–Lehmann on log ratios,
-    /// mapped back by exp(·) − 1); ±infinity when too few trials for the level.
+    /// mapped back by exp(·) − 1; paired: from the Walsh averages of the per-pair log
+    /// ratios); ±infinity when too few trials for the level.
     public var lower: Double
     public var upper: Double
     /// Confidence level of the interval (e.g. 0.99857).
     public var level: Double
-    /// Two-sided Mann–Whitney p-value.
+    /// Two-sided p-value: Mann–Whitney (unpaired) or Wilcoxon signed-rank (paired).
     public var pValue: Double
     /// Hodges–Lehmann relative shift (robust companion of `effect`).
     public var shift: Double
+    /// True when trial k of base and of candidate shared seed k and the analysis
+    /// used the per-pair ratios. Absent in JSON written before pairing (= false) and
+    /// omitted when false, so unpaired reports encode exactly as before.
+    public var paired: Bool
 
     public init(baseCount: Int, candidateCount: Int, baseMedian: Double, candidateMedian: Double, effect: Double,
-                lower: Double, upper: Double, level: Double, pValue: Double, shift: Double) {
+                lower: Double, upper: Double, level: Double, pValue: Double, shift: Double, paired: Bool = false) {
         self.baseCount = baseCount
         self.candidateCount = candidateCount
         self.baseMedian = baseMedian
@@ -115,11 +121,12 @@ public struct GateAnalysis: Sendable, Codable, Equatable {
         self.level = level
         self.pValue = pValue
         self.shift = shift
+        self.paired = paired
     }
 
     // JSON has no infinity: encode unbounded interval ends as null.
     enum CodingKeys: String, CodingKey {
-        case baseCount, candidateCount, baseMedian, candidateMedian, effect, lower, upper, level, pValue, shift
+        case baseCount, candidateCount, baseMedian, candidateMedian, effect, lower, upper, level, pValue, shift, paired
     }
 
     public init(from decoder: Decoder) throws {
@@ -134,6 +141,7 @@ public struct GateAnalysis: Sendable, Codable, Equatable {
         level = try c.decode(Double.self, forKey: .level)
         pValue = try c.decode(Double.self, forKey: .pValue)
         shift = try c.decode(Double.self, forKey: .shift)
+        paired = try c.decodeIfPresent(Bool.self, forKey: .paired) ?? false
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -148,6 +156,7 @@ public struct GateAnalysis: Sendable, Codable, Equatable {
         try c.encode(level, forKey: .level)
         try c.encode(pValue, forKey: .pValue)
         try c.encode(shift, forKey: .shift)
+        if paired { try c.encode(paired, forKey: .paired) }
     }
 }
 

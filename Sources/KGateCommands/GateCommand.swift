@@ -20,6 +20,16 @@ struct GateSimulate: ParsableCommand {
         with the given CV, and a heavy-tail variant with 5 % stalled trials) and prints the \
         rate (A/A: regression or improvement reported; else: the loss caught as a regression) \
         and the mean trials per side used.
+
+        Replicates are seeded boots: trial k of base and trial k of candidate are one boot
+        each with the same seed k. A trial is mean × (1 + CV × x), x = √ρ·s_k + √(1−ρ)·z,
+        where s_k is the part of the noise the seed fixes (shared within pair k) and z the
+        part it does not (independent per boot); --correlation sets ρ (0: independent
+        draws, as in the real-time modes; 1: a deterministic guest, where an unchanged
+        kernel repeats its base sample exactly). Stalls (heavy-tail) hit single boots.
+        --paired prints, for every cell, the unpaired analysis (Mann–Whitney and its
+        Hodges–Lehmann interval on the pooled trials) next to the paired one (signed-rank
+        test and Walsh-average interval on per-pair ratios), both on the same trials.
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -51,6 +61,18 @@ struct GateSimulate: ParsableCommand {
     @Option(name: .long, help: "Noise models: normal, heavy-tail, or both.")
     var noise: String = "both"
 
+    @Option(name: .long, help: ArgumentHelp("Correlation of base and candidate within a pair (same seed), 0…1; repeat for several rows.", valueName: "rho"))
+    var correlation: [Double] = []
+
+    @Flag(name: .long, help: "Show the paired analysis next to the unpaired one, on the same trials.")
+    var paired = false
+
+    @Option(name: .long, help: ArgumentHelp("Coefficient of variation of a trial (fraction); repeat for several rows. Default: 0.005 0.01 0.02 0.05 0.13.", valueName: "cv"))
+    var cv: [Double] = []
+
+    @Option(name: .long, help: ArgumentHelp("Candidate loss (fraction, 0 = A/A); repeat for several columns. Default: 0 0.01 0.02 0.03 0.05 0.1, with --paired 0 0.03.", valueName: "effect"))
+    var effect: [Double] = []
+
     func run() throws {
         try reportingErrors(global) {
             guard runs >= 1 && runs <= 1_000_000 else {
@@ -63,6 +85,15 @@ struct GateSimulate: ParsableCommand {
             if let step { config.step = step }
             if let alpha { config.alpha = alpha }
             try config.validate(location: "command line")
+            guard correlation.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
+                throw KGateError.usage("--correlation \(correlation) is out of range", fix: "use values in 0…1")
+            }
+            guard cv.allSatisfy({ $0 > 0 && $0 < 1 }), effect.allSatisfy({ $0 >= 0 && $0 < 1 }) else {
+                throw KGateError.usage("--cv \(cv) or --effect \(effect) is out of range", fix: "use fractions: CV in (0, 1), effect in [0, 1)")
+            }
+            let correlations = correlation.isEmpty ? [0] : correlation
+            let spreads = cv.isEmpty ? GateSimulation.spreads : cv
+            let effects = !effect.isEmpty ? effect : (paired ? [0, 0.03] : GateSimulation.effects)
             let models: [NoiseModel]
             switch noise {
             case "both": models = NoiseModel.allCases
@@ -73,7 +104,8 @@ struct GateSimulate: ParsableCommand {
                 models = [model]
             }
             for model in models {
-                let cells = GateSimulation.run(config: config, runs: runs, seed: seed, noise: model) {
+                let cells = GateSimulation.run(config: config, runs: runs, seed: seed, noise: model, effects: effects,
+                                               spreads: spreads, correlations: correlations, paired: paired) {
                     Console.shared.status($0)
                 }
                 Console.shared.clear()
