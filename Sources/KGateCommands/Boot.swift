@@ -50,7 +50,7 @@ struct Boot: ParsableCommand {
     var command: [String] = []
 
     func run() throws {
-        try reportingErrors(global) {
+        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
             guard let mode = MeasurementMode(rawValue: mode) else {
                 throw KGateError.usage("unknown mode '\(mode)'", fix: "use auto, deterministic, tcg or kvm")
             }
@@ -61,7 +61,6 @@ struct Boot: ParsableCommand {
             let kernelURL = URL(fileURLWithPath: kernel)
             let recipeURL = try recipe.map { URL(fileURLWithPath: $0) } ?? GuestImages.defaultRecipe()
             let image = try GuestImages.build(recipe: recipeURL, paths: paths)
-            if !shell { GuestInterrupts.stopGuestsOnInterrupt() }
             if probeKvm {
                 let r = try KVMProbe.probe(kernel: kernelURL, image: image.url, paths: paths)
                 emit(String(format: "kvm-probe: usable=%@ seconds=%.3f level=%@ reason=%@",

@@ -127,8 +127,8 @@ public final class ResultStore: Sendable {
     /// in one transaction (all or nothing).
     public func finishRun(run: Int64, verdicts: [WorkloadVerdict], exitCode: Int32, status: RunStatus = .finished,
                           note: String? = nil, finishedAt: Date = Date()) throws {
-        guard status == .finished || status == .failed else {
-            throw KGateError.usage("a run finishes as finished or failed, not \(status.rawValue)", location: url.path)
+        guard status != .running else {
+            throw KGateError.usage("a run finishes as finished, failed or interrupted, not running", location: url.path)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -128,7 +128,8 @@ public enum VirtualMachines {
         let qemu = try ProcessRunner.require(QEMUCommand.executable)
         let dir = try makeBootDirectory(paths, label: request.label)
         let initrd = try writeInitrd(image: request.image, plan: request.plan, in: dir)
-        defer { try? FileManager.default.removeItem(at: initrd) }
+        let initrdToken = Supervisor.registerTemporary(initrd)
+        defer { try? FileManager.default.removeItem(at: initrd); Supervisor.release(initrdToken) }
         let consoleLog = dir.appendingPathComponent("console.log"), resultsLog = dir.appendingPathComponent("results.log")
         let args = QEMUCommand.arguments(kernel: request.kernel, initrd: initrd, mode: mode, memoryMiB: request.memoryMiB,
                                          append: request.appendCommandLine, consoleLog: consoleLog, resultsLog: resultsLog)
