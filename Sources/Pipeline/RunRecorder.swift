@@ -19,8 +19,8 @@ public final class RunRecorder: @unchecked Sendable {
         let run = try store.beginRun(start)
         self.run = run
         interruptHook = Supervisor.onInterrupt { signal in
-            try? store.finishRun(run: run, verdicts: [], exitCode: 128 + signal, status: .interrupted,
-                                 note: "interrupted by signal \(signal) before the verdict")
+            try? store.markInterrupted(run: run, exitCode: ExitCode.interrupted(by: signal),
+                                       note: "interrupted by signal \(signal) before the verdict")
         }
     }
 

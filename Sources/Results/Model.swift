@@ -9,7 +9,7 @@ public enum RunKind: String, Sendable, Codable, CaseIterable {
 
 /// Where a run stands. A run that began but never wrote its verdicts (killed,
 /// crashed, power cut) reads back as `interrupted`; a run stopped by SIGINT,
-/// SIGTERM or SIGHUP is stored as `interrupted` with its exit code (128 + signal).
+/// SIGTERM or SIGHUP also keeps its exit code (128 + signal) and a note.
 public enum RunStatus: String, Sendable, Codable, CaseIterable {
     case running, finished, failed, interrupted
 }
