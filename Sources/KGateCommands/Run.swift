@@ -44,7 +44,7 @@ struct Run: ParsableCommand {
     var printPlan = false
 
     func run() throws {
-        try reportingErrors(global) {
+        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
             var spec = try Workloads.load(workload)
             if let duration { spec.duration = duration }
             if let warmup { spec.warmup = warmup }
@@ -63,9 +63,10 @@ struct Run: ParsableCommand {
                 throw KGateError.usage("unknown mode '\(mode)'", fix: "one of: \(MeasurementMode.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let paths = global.paths
-            let resolved = try VirtualMachines.resolve(requested, paths: paths)
             let imageURL = try image.map { URL(fileURLWithPath: $0) }
                 ?? GuestImages.build(recipe: GuestImages.defaultRecipe(), paths: paths).url
+            // auto: the same real-kernel KVM probe as check and boot.
+            let resolved = try VirtualMachines.resolve(requested, kernel: kernelURL, image: imageURL, paths: paths)
             let results = try WorkloadRunner.runTrials(spec: spec, kernel: kernelURL, image: imageURL, mode: resolved,
                                                        paths: paths, oneTrialPerBoot: oneTrialPerBoot, label: "run-\(spec.name)")
             for r in results { emit(json ? try jsonLine(r.sample) : RunReport.line(spec, r)) }
