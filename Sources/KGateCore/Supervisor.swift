@@ -96,6 +96,8 @@ public enum Supervisor {
         let r = waitpid(child.pid, &status, WNOHANG)
         if r == 0 || (r < 0 && errno == EINTR) { return nil }
         state.withLock { _ = $0.children.remove(child) }
+        // Nothing of a finished child outlives it (make's compilers after make was killed).
+        kill(-child.pid, SIGKILL)
         if r < 0 { return (128 + SIGKILL, SIGKILL) }  // reaped elsewhere: it is gone
         let sig = status & 0x7f
         return sig == 0 ? ((status >> 8) & 0xff, nil) : (128 + sig, sig)
