@@ -30,68 +30,71 @@ import TestSupport
         #expect(k.survivingGroups().isEmpty)
     }
 
-    /// A fresh configuration (new object directory) interrupted while make runs.
+    /// A cache of the build tests' own with the shared tree's repository added
+    /// (`kgate tree add`): builds there never wait for the shared worktree's lock.
+    /// Kept between runs under the temporary directory (the checkout is the slow part).
+    static func buildCache() throws -> URL {
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("kgate-fault-build-cache")
+        if !FileManager.default.fileExists(atPath: cache.appendingPathComponent("trees/registry.json").path) {
+            try SharedKernel.ensureTree()
+            let repo = TestEnv.cache.trees.appendingPathComponent("\(TestEnv.defaultTreeName).git")
+            let r = try ProcessRunner.run(TestEnv.kgateBinary.path, ["tree", "add", repo.path, "--name", "fault"],
+                                          environment: ["KGATE_CACHE": cache.path])
+            guard r.succeeded else { throw KGateError.infrastructure("tree add failed", excerpt: r.stderr) }
+        }
+        return cache
+    }
+
+    /// Starts a build in the build cache and waits until make builds bzImage.
+    func buildUntilMake(_ label: String) throws -> (RunningKGate, URL, pid_t?) {
+        let cache = try Self.buildCache()
+        let k = try RunningKGate(["build", "--tree", "fault", "--rev", "HEAD"], cache: cache, label: label)
+        let make = k.waitForChild(timeout: 600) { comm, args in comm == "make" && args.contains("bzImage") }
+        return (k, cache, make)
+    }
+
+    /// What a stopped build may leave: its object directory, never a make or a partial result.
+    static func buildLeftovers(_ cache: URL) -> [String] {
+        let builds = cache.appendingPathComponent("builds")
+        let partials = ((try? FileManager.default.contentsOfDirectory(atPath: builds.path)) ?? []).flatMap { h in
+            ((try? FileManager.default.contentsOfDirectory(atPath: builds.appendingPathComponent(h).path)) ?? [])
+                .filter { $0.hasPrefix(".partial-") }.map { "\(h)/\($0)" }
+        }
+        return RunningKGate.processes(mentioning: cache.path) + partials
+    }
+
     @Test(.tags(.kernelBuild)) func sigintDuringBuildStopsMake() throws {
-        try SharedKernel.ensureTree()
-        let tag = "fault\(UUID().uuidString.prefix(6).lowercased())"
-        let k = try RunningKGate(["build", "--tree", TestEnv.defaultTreeName, "--rev", "HEAD",
-                                  "--set", "CONFIG_LOCALVERSION=\"-\(tag)\""], cache: TestEnv.cache.root, label: "build")
-        let make = k.waitForChild(timeout: 120) { comm, _ in comm == "make" }
+        let (k, cache, make) = try buildUntilMake("build")
         #expect(make != nil)
-        usleep(4_000_000)
+        usleep(3_000_000)
         let end = k.interrupt(SIGINT)
-        let objDirs = Self.objectDirectoriesMentioning(tag)
-        let leftovers = objDirs.flatMap { RunningKGate.processes(mentioning: $0.path) } + Self.partialBuildDirectories(objDirs)
+        let leftovers = Self.buildLeftovers(cache)
         k.measure("SIGINT during build (make)", leftovers: leftovers)
         #expect(end.code == 130, "stderr: \(k.stderr.suffix(2000))")
-        #expect(k.stderr.contains("interrupted by SIGINT"))
+        #expect(k.stderr.contains("interrupted by SIGINT: stopped 1 child process group(s)"))
         #expect(leftovers.isEmpty)
         #expect(k.survivingGroups().isEmpty)
-        for dir in objDirs { try? FileManager.default.removeItem(at: dir.deletingLastPathComponent()) }
     }
 
     /// make killed by SIGKILL (as the OOM killer does): infrastructure, not a broken tree.
     @Test(.tags(.kernelBuild)) func makeKilledIsInfrastructure() throws {
-        try SharedKernel.ensureTree()
-        let tag = "fault\(UUID().uuidString.prefix(6).lowercased())"
-        let k = try RunningKGate(["build", "--tree", TestEnv.defaultTreeName, "--rev", "HEAD",
-                                  "--set", "CONFIG_LOCALVERSION=\"-\(tag)\""], cache: TestEnv.cache.root, label: "make-kill")
-        let make = try #require(k.waitForChild(timeout: 120) { comm, args in comm == "make" && args.contains("bzImage") })
+        let (k, cache, found) = try buildUntilMake("make-kill")
+        let make = try #require(found)
         usleep(3_000_000)
         kill(make, SIGKILL)
         let end = k.wait(timeout: 60)
-        let objDirs = Self.objectDirectoriesMentioning(tag)
-        let leftovers = objDirs.flatMap { RunningKGate.processes(mentioning: $0.path) } + Self.partialBuildDirectories(objDirs)
+        let leftovers = Self.buildLeftovers(cache)
         k.measure("make killed (SIGKILL)", leftovers: leftovers)
         #expect(end.code == 4, "stderr: \(k.stderr.suffix(2000))")
         #expect(k.stderr.contains("make was killed by signal 9"))
         #expect(k.stderr.contains("not in the tree"))
         #expect(leftovers.isEmpty)
         #expect(k.survivingGroups().isEmpty)
-        for dir in objDirs { try? FileManager.default.removeItem(at: dir.deletingLastPathComponent()) }
-    }
-
-    /// Object directories whose .config carries `tag` (this test's configuration).
-    static func objectDirectoriesMentioning(_ tag: String) -> [URL] {
-        let builds = TestEnv.cache.builds
-        let hashes = (try? FileManager.default.contentsOfDirectory(atPath: builds.path)) ?? []
-        return hashes.flatMap { h -> [URL] in
-            let dir = builds.appendingPathComponent(h)
-            let objs = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasPrefix("obj-") }
-            return objs.map { dir.appendingPathComponent($0) }.filter { obj in
-                let config = (try? String(contentsOf: obj.appendingPathComponent(".config"), encoding: .utf8)) ?? ""
-                let scratch = (try? String(contentsOf: obj.appendingPathComponent("kgate.config.new"), encoding: .utf8)) ?? ""
-                return config.contains(tag) || scratch.contains(tag)
-            }
+        // Not stored as the revision's failed build: the log is kept beside the builds.
+        let builds = cache.appendingPathComponent("builds")
+        let kept = ((try? FileManager.default.contentsOfDirectory(atPath: builds.path)) ?? []).contains { h in
+            FileManager.default.fileExists(atPath: builds.appendingPathComponent("\(h)/infrastructure-failure.log").path)
         }
-    }
-
-    /// `.partial-*` directories beside these object directories.
-    static func partialBuildDirectories(_ objDirs: [URL]) -> [String] {
-        objDirs.flatMap { obj in
-            let dir = obj.deletingLastPathComponent()
-            return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
-                .filter { $0.hasPrefix(".partial-") }.map { dir.appendingPathComponent($0).path }
-        }
+        #expect(kept)
     }
 }
