@@ -99,7 +99,9 @@ final class RunningKGate {
     /// One line of the measurement table (docs/faults.md), printed for the report.
     func measure(_ fault: String, leftovers: [String]) {
         guard let exit else { return }
-        let message = stderr.split(separator: "\n").last { $0.hasPrefix("error:") || $0.contains("interrupted by") }
+        let message = stderr.split(separator: "\n").last {
+            $0.hasPrefix("error:") || $0.contains("interrupted by") || ($0.hasPrefix("boot: ") && $0.count < 80)
+        }
         print(String(format: "FAULT-MEASURE | %@ | %d | %@ | %@ | %.2f s", fault, exit.code,
                      String(message ?? "-"), leftovers.isEmpty ? "nothing" : leftovers.joined(separator: ", "),
                      exit.seconds))

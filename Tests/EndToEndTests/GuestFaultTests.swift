@@ -72,6 +72,29 @@ import TestSupport
         #expect(left.isEmpty)
     }
 
+    /// A guest that floods its serial console: stopped at the run deadline with a
+    /// bounded log, classified as the kernel's run-timeout, QEMU gone.
+    @Test(.tags(.vm)) func guestFloodingItsConsoleIsStopped() throws {
+        let kernel = try SharedKernel.bzImage()
+        let cache = try freshCache("flood")
+        let k = try RunningKGate(["boot", "--kernel", kernel.path, "--mode", "deterministic", "--timeout", "20", "--",
+                                  "sh", "-c", "cat /dev/zero | tr '\\0' x > /dev/console"], cache: cache, label: "flood")
+        let end = k.wait(timeout: 120)
+        let left = leftovers(cache)
+        k.measure("guest floods its console (20 s run deadline)", leftovers: left)
+        #expect(end.code == 4)
+        #expect(k.stderr.contains("run-timeout"))
+        #expect(end.seconds < 60)
+        let boots = cache.appendingPathComponent("boots")
+        for dir in (try? FileManager.default.contentsOfDirectory(atPath: boots.path)) ?? [] {
+            let size = (try? FileManager.default.attributesOfItem(atPath: boots.appendingPathComponent("\(dir)/console.log").path)[.size]
+                        as? NSNumber)?.intValue ?? 0
+            #expect(size < 80 << 20)
+        }
+        #expect(left.isEmpty)
+        #expect(k.survivingGroups().isEmpty)
+    }
+
     /// The cache on a 6 MiB tmpfs: the guest image does not fit (ENOSPC), exit 4, nothing half-written.
     @Test(.tags(.vm)) func fullCacheFileSystemIsInfrastructure() throws {
         let kernel = try SharedKernel.bzImage()
