@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "GateTests", dependencies: ["Gate", "TestSupport"]),
         .testTarget(name: "ResultsTests", dependencies: ["Results", "Gate", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Golden"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Gate", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["KGateCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -6,10 +6,15 @@ import Synchronization
 import Glibc
 #endif
 
-/// A child started by the supervisor: the leader of its own process group.
+/// A child started by the supervisor: the leader of its own process group,
+/// except an interactive child that shares kgate's group (and terminal).
 public struct ChildProcess: Sendable, Hashable {
     public let pid: pid_t
     public let label: String
+    public var leadsGroup = true
+
+    /// What signals go to: the whole group, or the interactive child alone.
+    var target: pid_t { leadsGroup ? -pid : pid }
 }
 
 /// The one owner of kgate's children (docs/faults.md). Every child runs in its
@@ -66,7 +71,7 @@ public enum Supervisor {
     /// environment; descriptors of -1 inherit kgate's.
     public static func spawn(_ executable: URL, _ arguments: [String], environment: [String: String],
                              cwd: URL? = nil, stdin: Int32, stdout: Int32, stderr: Int32,
-                             label: String? = nil) throws -> ChildProcess {
+                             label: String? = nil, ownGroup: Bool = true) throws -> ChildProcess {
         if let sig = interruption {
             throw KGateError.infrastructure("not starting \(executable.lastPathComponent): kgate is stopping on signal \(sig)")
         }
@@ -76,16 +81,16 @@ public enum Supervisor {
         var error: Int32 = 0
         // Registered under the lock, so a drain never misses a child it raced with.
         return try state.withLock { s in
-            let pid = kgate_spawn(executable.path, argv, envp, cwd?.path, stdin, stdout, stderr, 1,
+            let pid = kgate_spawn(executable.path, argv, envp, cwd?.path, stdin, stdout, stderr, ownGroup ? 1 : 0,
                                   parentDeathSignal, &error)
             guard pid > 0 else {
                 throw KGateError.infrastructure("cannot start \(executable.path): \(String(cString: strerror(error)))",
                                                 location: cwd?.path,
                                                 fix: HostRequirements.fix(forTool: executable.lastPathComponent))
             }
-            let child = ChildProcess(pid: pid, label: label ?? executable.lastPathComponent)
+            let child = ChildProcess(pid: pid, label: label ?? executable.lastPathComponent, leadsGroup: ownGroup)
             s.children.insert(child)
-            if let sig = s.interruptedBy { kill(-pid, sig == SIGINT ? SIGTERM : sig) }
+            if s.interruptedBy != nil { kill(child.target, SIGTERM) }
             return child
         }
     }
@@ -97,7 +102,7 @@ public enum Supervisor {
         if r == 0 || (r < 0 && errno == EINTR) { return nil }
         state.withLock { _ = $0.children.remove(child) }
         // Nothing of a finished child outlives it (make's compilers after make was killed).
-        kill(-child.pid, SIGKILL)
+        if child.leadsGroup { kill(-child.pid, SIGKILL) }
         if r < 0 { return (128 + SIGKILL, SIGKILL) }  // reaped elsewhere: it is gone
         let sig = status & 0x7f
         return sig == 0 ? ((status >> 8) & 0xff, nil) : (128 + sig, sig)
@@ -106,13 +111,13 @@ public enum Supervisor {
     /// SIGTERM to the child's group, SIGKILL after `grace` seconds; reaps it.
     @discardableResult
     public static func stop(_ child: ChildProcess, grace: Double = Supervisor.grace) -> (exitCode: Int32, signal: Int32?) {
-        kill(-child.pid, SIGTERM)
+        kill(child.target, SIGTERM)
         let deadline = Date().addingTimeInterval(grace)
         while Date() < deadline {
-            if let end = poll(child) { kill(-child.pid, SIGKILL); return end }
+            if let end = poll(child) { return end }
             usleep(20_000)
         }
-        kill(-child.pid, SIGKILL)
+        kill(child.target, SIGKILL)
         while true {
             if let end = poll(child) { return end }
             usleep(10_000)
@@ -146,11 +151,11 @@ public enum Supervisor {
         }
         guard first else { return }
         let children = state.withLock { $0.children }
-        for child in children { kill(-child.pid, SIGTERM) }
+        for child in children { kill(child.target, SIGTERM) }
         func alive() -> Set<ChildProcess> { state.withLock { $0.children } }
         let deadline = Date().addingTimeInterval(grace)
         while Date() < deadline, !alive().isEmpty { usleep(20_000) }
-        for child in children { kill(-child.pid, SIGKILL) }
+        for child in children { kill(child.target, SIGKILL) }
         // Their waiters reap them (within a poll interval).
         let reap = Date().addingTimeInterval(1)
         while Date() < reap, !alive().isEmpty { usleep(10_000) }
