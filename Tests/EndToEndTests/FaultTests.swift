@@ -97,4 +97,31 @@ import TestSupport
         }
         #expect(kept)
     }
+
+    /// SIGINT to `kgate check` while it builds: the open run is stored as
+    /// interrupted with exit code 130, no verdict, and nothing keeps running.
+    @Test(.tags(.endToEnd)) func sigintDuringCheckRecordsTheRunAsInterrupted() throws {
+        let cache = try Self.buildCache()
+        let series = TestEnv.packageRoot.appendingPathComponent("pipelines/examples/benign-tcp-cleanup.mbox")
+        let pipeline = TestEnv.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/e2e.yaml")
+        let reports = try TestEnv.temporaryDirectory("fault-check-reports")
+        let k = try RunningKGate(["check", "--tree", "fault", "--series", series.path, "--pipeline", pipeline.path,
+                                  "--report-dir", reports.path], cache: cache, label: "check")
+        #expect(k.waitForChild(timeout: 600) { comm, args in comm == "make" && args.contains("bzImage") } != nil)
+        usleep(2_000_000)
+        let end = k.interrupt(SIGINT)
+        let leftovers = Self.buildLeftovers(cache)
+        k.measure("SIGINT during kgate check (base build)", leftovers: leftovers)
+        #expect(end.code == 130, "stderr: \(k.stderr.suffix(2000))")
+        #expect(leftovers.isEmpty)
+        #expect(k.survivingGroups().isEmpty)
+        let list = try ProcessRunner.run(TestEnv.kgateBinary.path, ["results", "list", "--limit", "1"],
+                                         environment: ["KGATE_CACHE": cache.path])
+        #expect(list.stdout.contains("interrupted"), "results list: \(list.stdout)")
+        let json = try ProcessRunner.run(TestEnv.kgateBinary.path, ["results", "export", "--format", "json"]
+                                         + [TestEnv.lastLine(list.stdout).split(separator: " ").first.map(String.init) ?? "1"],
+                                         environment: ["KGATE_CACHE": cache.path])
+        #expect(json.stdout.contains("\"exitCode\" : 130") || json.stdout.contains("\"exitCode\":130"),
+                "export: \(json.stdout.prefix(1500))")
+    }
 }
