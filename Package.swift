@@ -21,8 +21,10 @@ let package = Package(
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // Typed wrappers for curl's variadic setopt/getinfo.
         .target(name: "CCurlShim", dependencies: ["CCurl"]),
+        // fork/exec with a process group and a parent-death signal (Foundation's Process has neither).
+        .target(name: "CSpawn"),
 
-        .target(name: "KGateCore", dependencies: ["CCrypto"]),
+        .target(name: "KGateCore", dependencies: ["CCrypto", "CSpawn"]),
         .target(name: "HTTPClient", dependencies: ["KGateCore", "CCurl", "CCurlShim", "CZlib"]),
         .target(name: "KernelTree", dependencies: ["KGateCore", "CLibGit2"]),
         .target(name: "PatchSeries", dependencies: ["KGateCore", "HTTPClient"]),
@@ -56,7 +58,7 @@ let package = Package(
         .testTarget(name: "GateTests", dependencies: ["Gate", "TestSupport"]),
         .testTarget(name: "ResultsTests", dependencies: ["Results", "Gate", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Golden"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Gate", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["KGateCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -46,7 +46,7 @@ struct Bisect: ParsableCommand {
     var reportDir: String?
 
     func run() throws {
-        try reportingErrors(global) {
+        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
             let t = try threshold.map(parseThreshold)
             let outcome = try BisectDriver(paths: global.paths).run(BisectRequest(
                 tree: tree, good: good, bad: bad, workload: workload, pipeline: pipeline, threshold: t, mode: measurement.mode,

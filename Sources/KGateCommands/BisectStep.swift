@@ -45,8 +45,8 @@ struct BisectStep: ParsableCommand {
     @OptionGroup var measurement: ModeOption
 
     func run() throws {
-        if global.verbose { Console.shared.verbose = true }
-        do {
+        // Every failure of kgate itself exits 128: git bisect run aborts rather than marking the commit.
+        try reportingErrors(global, verb: "bisect-step", failureCode: KGateCore.ExitCode.bisectAbort) {
             let paths = global.paths
             let (good, bad): ([Double], [Double])
             if let fromRun {
@@ -63,12 +63,7 @@ struct BisectStep: ParsableCommand {
                 workload: workload, good: good, bad: bad, pipeline: pipeline,
                 threshold: try threshold.map(parseThreshold), mode: measurement.mode))
             emit(outcome.line)
-            if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
-        } catch let error as KGateError {
-            Console.shared.clear()
-            FileHandle.standardError.write(Data((error.description + "\n").utf8))
-            // 128: git bisect run aborts rather than marking the commit.
-            throw ExitCode(128)
+            return outcome.exitCode
         }
     }
 

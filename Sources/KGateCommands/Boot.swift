@@ -55,7 +55,7 @@ struct Boot: ParsableCommand {
     var command: [String] = []
 
     func run() throws {
-        try reportingErrors(global) {
+        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
             let mode = measurement.or(.auto)
             guard timeout > 0, bootTimeout > 0, (64...65536).contains(memory) else {
                 throw KGateError.usage("timeouts must be positive and --memory between 64 and 65536 MiB")
@@ -64,7 +64,6 @@ struct Boot: ParsableCommand {
             let kernelURL = URL(fileURLWithPath: kernel)
             let recipeURL = try recipe.map { URL(fileURLWithPath: $0) } ?? GuestImages.defaultRecipe()
             let image = try GuestImages.build(recipe: recipeURL, paths: paths)
-            if !shell { GuestInterrupts.stopGuestsOnInterrupt() }
             if probeKvm {
                 let r = try KVMProbe.probe(kernel: kernelURL, image: image.url, paths: paths)
                 emit(String(format: "kvm-probe: usable=%@ seconds=%.3f level=%@ reason=%@",

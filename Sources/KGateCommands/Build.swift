@@ -60,7 +60,7 @@ struct Build: ParsableCommand {
     var verify = false
 
     func run() throws {
-        try reportingErrors(global) {
+        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
             let started = Date()
             let paths = global.paths
             let base = ConfigBase.parse(configBase ?? "tinyconfig")

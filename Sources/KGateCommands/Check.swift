@@ -75,7 +75,7 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors(global) {
+        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
             let paths = global.paths
             var patchworkRef: PatchworkSeriesRef?
             if let patchwork {

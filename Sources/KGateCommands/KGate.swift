@@ -35,19 +35,29 @@ public struct GlobalOptions: ParsableArguments {
     public var paths: CachePaths { CachePaths.resolve(option: cache) }
 }
 
-/// Runs a verb's body: a `KGateError` is printed with its location, excerpt and
-/// fix, and becomes the exit code its kind maps to.
-func reportingErrors(_ global: GlobalOptions? = nil, _ body: () throws -> Int32) throws {
+/// Runs a verb's body: a `KGateError` is printed with its location, excerpt,
+/// cause and fix, and becomes the exit code its kind maps to; anything else
+/// thrown is a fault of kgate or the host (exit 4, never a verdict on the patch).
+/// `failureCode` replaces every error's code (`bisect-step`: 128).
+func reportingErrors(_ global: GlobalOptions? = nil, verb: String = "", failureCode: Int32? = nil,
+                     _ body: () throws -> Int32) throws {
     if let global, global.verbose { Console.shared.verbose = true }
     let code: Int32
     do {
         code = try body()
-    } catch let error as KGateError {
+    } catch let exit as ArgumentParser.ExitCode {
+        throw exit
+    } catch let error as CleanExit {
+        throw error
+    } catch {
+        // A child ended because kgate is being stopped: the signal handler exits.
+        Supervisor.parkIfInterrupted()
+        let reported = (error as? KGateError) ?? KGateError.unexpected(error, during: verb.isEmpty ? "command" : verb)
         Console.shared.clear()
-        FileHandle.standardError.write(Data((error.description + "\n").utf8))
-        throw ExitCode(error.exitCode)
+        FileHandle.standardError.write(Data((reported.description + "\n").utf8))
+        throw ArgumentParser.ExitCode(failureCode ?? reported.exitCode)
     }
-    if code != 0 { throw ExitCode(code) }
+    if code != 0 { throw ArgumentParser.ExitCode(code) }
 }
 
 /// Writes to stdout (results, not progress).

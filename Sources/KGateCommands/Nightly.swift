@@ -38,7 +38,7 @@ struct Nightly: ParsableCommand {
     var noBisect = false
 
     func run() throws {
-        try reportingErrors(global) {
+        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
             let outcome = try NightlyDriver(paths: global.paths).run(NightlyRequest(
                 tree: tree, good: good, head: head, pipeline: pipeline, mode: measurement.mode,
                 reportDir: reportDir.map { URL(fileURLWithPath: $0) }, bisect: !noBisect))

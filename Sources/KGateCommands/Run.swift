@@ -49,7 +49,7 @@ struct Run: ParsableCommand {
     var printPlan = false
 
     func run() throws {
-        try reportingErrors(global) {
+        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
             var spec = try Workloads.load(workload)
             if let duration { spec.duration = duration }
             if let warmup { spec.warmup = warmup }
@@ -66,9 +66,10 @@ struct Run: ParsableCommand {
             }
             let requested = measurement.or(.auto)
             let paths = global.paths
-            let resolved = try VirtualMachines.resolve(requested, paths: paths)
             let imageURL = try image.map { URL(fileURLWithPath: $0) }
                 ?? GuestImages.build(recipe: GuestImages.defaultRecipe(), paths: paths).url
+            // auto: the same real-kernel KVM probe as check and boot.
+            let resolved = try VirtualMachines.resolve(requested, kernel: kernelURL, image: imageURL, paths: paths)
             let results = try WorkloadRunner.runTrials(spec: spec, kernel: kernelURL, image: imageURL, mode: resolved,
                                                        paths: paths, oneTrialPerBoot: oneTrialPerBoot, firstSeed: seed,
                                                        label: "run-\(spec.name)")

@@ -26,13 +26,48 @@ public struct KGateError: Error, Sendable, CustomStringConvertible, Equatable {
     public var fix: String?
     /// Evidence quoted from a log: compiler lines, console lines around a panic.
     public var excerpt: String?
+    /// The underlying error this one wraps (a system call's errno, a Foundation
+    /// error with its domain and code), kept for the report.
+    public var cause: String?
 
-    public init(_ kind: Kind, _ what: String, location: String? = nil, fix: String? = nil, excerpt: String? = nil) {
+    public init(_ kind: Kind, _ what: String, location: String? = nil, fix: String? = nil, excerpt: String? = nil,
+                cause: String? = nil) {
         self.kind = kind
         self.what = what
         self.location = location
         self.fix = fix
         self.excerpt = excerpt
+        self.cause = cause
+    }
+
+    /// This error with `error` recorded as its underlying cause.
+    public func causedBy(_ error: any Error) -> KGateError {
+        var copy = self
+        copy.cause = KGateError.describe(error)
+        return copy
+    }
+
+    /// Anything thrown that is not a `KGateError`: a fault of kgate or the host,
+    /// never of the patch under test (exit 4).
+    public static func unexpected(_ error: any Error, during verb: String) -> KGateError {
+        KGateError(.infrastructure, "kgate \(verb) failed unexpectedly: \((error as NSError).localizedDescription)",
+                   fix: "this is a fault of kgate or the host, not of the patch; check free space and permissions "
+                      + "under the cache, rerun, and report the message below if it repeats",
+                   cause: describe(error))
+    }
+
+    /// The error's type, description, and for Foundation errors domain, code and underlying errors.
+    public static func describe(_ error: any Error) -> String {
+        if let k = error as? KGateError { return k.what + (k.cause.map { " (cause: \($0))" } ?? "") }
+        var parts = ["\(type(of: error)): \(String(describing: error))"]
+        var ns: NSError? = error as NSError
+        var depth = 0
+        while let e = ns, depth < 4 {
+            parts.append("\(e.domain) code \(e.code)" + (e.userInfo[NSFilePathErrorKey].map { " path \($0)" } ?? ""))
+            ns = e.userInfo[NSUnderlyingErrorKey] as? NSError
+            depth += 1
+        }
+        return parts.joined(separator: "; ")
     }
 
     public static func usage(_ what: String, location: String? = nil, fix: String? = nil) -> KGateError {
@@ -50,6 +85,16 @@ public struct KGateError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The process exit code for this error (docs/DESIGN.md).
     public var exitCode: Int32 { ExitCode.for(kind) }
 
+    /// The error for a stored run and its reports: what, where, cause, fix, then the excerpt.
+    public var reportText: String {
+        var lines = [what]
+        if let location { lines.append("where: \(location)") }
+        if let cause { lines.append("cause: \(cause)") }
+        if let fix { lines.append("fix: \(fix)") }
+        if let excerpt, !excerpt.isEmpty { lines.append(excerpt) }
+        return lines.joined(separator: "\n")
+    }
+
     public var description: String {
         var lines = ["error: \(what)"]
         if let location { lines.append("  where: \(location)") }
@@ -58,6 +103,7 @@ public struct KGateError: Error, Sendable, CustomStringConvertible, Equatable {
             lines.append(contentsOf: excerpt.split(separator: "\n", omittingEmptySubsequences: false).map { "  | \($0)" })
             lines.append("  --")
         }
+        if let cause { lines.append("  cause: \(cause)") }
         if let fix { lines.append("  fix: \(fix)") }
         return lines.joined(separator: "\n")
     }
@@ -75,6 +121,10 @@ public enum ExitCode {
     public static let bisectGood: Int32 = 0
     public static let bisectBad: Int32 = 1
     public static let bisectSkip: Int32 = 125
+    /// `kgate bisect-step` on its own failure: `git bisect run` stops instead of blaming a commit.
+    public static let bisectAbort: Int32 = 128
+    /// Stopped by a signal: 128 + signal (130 SIGINT, 143 SIGTERM, 129 SIGHUP).
+    public static func interrupted(by signal: Int32) -> Int32 { 128 + signal }
 
     public static func `for`(_ kind: KGateError.Kind) -> Int32 {
         switch kind {

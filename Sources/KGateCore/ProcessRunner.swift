@@ -26,8 +26,9 @@ public enum ProcessOutput: Sendable {
     case discard
 }
 
-/// Runs host tools (make, qemu, ldd, …) with deadlines. Synchronous: callers
-/// run it from their own task or thread.
+/// Runs host tools (make, tar, ldd, …) with deadlines, each child under the
+/// `Supervisor` (own process group, parent-death signal, stopped on SIGINT).
+/// Synchronous: callers run it from their own task or thread.
 public enum ProcessRunner {
     /// Bytes kept from the end of captured output.
     public static let captureLimit = 4 << 20
@@ -54,7 +55,7 @@ public enum ProcessRunner {
     /// Runs `executable` with `arguments`.
     /// - Parameters:
     ///   - environment: variables added to (overriding) the current environment.
-    ///   - timeout: seconds after which the child gets SIGTERM, then SIGKILL 3 s later.
+    ///   - timeout: seconds after which the child's process group gets SIGTERM, then SIGKILL 3 s later.
     ///   - tick: called about every `tickInterval` seconds while the child runs (progress).
     public static func run(
         _ executable: String,
@@ -69,22 +70,18 @@ public enum ProcessRunner {
         tick: ((Double) -> Void)? = nil
     ) throws -> ProcessResult {
         let exe = try require(executable)
-        let process = Process()
-        process.executableURL = exe
-        process.arguments = arguments
-        if let cwd { process.currentDirectoryURL = cwd }
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        }
+        let environment = environment.isEmpty ? ProcessInfo.processInfo.environment
+            : ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("kgate-proc-\(getpid())-\(UUID().uuidString)")
         try CachePaths.ensureDirectory(scratch)
-        defer { try? FileManager.default.removeItem(at: scratch) }
+        let scratchToken = Supervisor.registerTemporary(scratch)
+        defer { try? FileManager.default.removeItem(at: scratch); Supervisor.release(scratchToken) }
 
         func handle(_ output: ProcessOutput, _ name: String) throws -> (FileHandle?, URL?) {
             switch output {
             case .inherit: return (nil, nil)
-            case .discard: return (FileHandle.nullDevice, nil)
+            case .discard: return (try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/null")), nil)
             case .capture:
                 let url = scratch.appendingPathComponent(name)
                 return (try openForWriting(url), url)
@@ -95,78 +92,46 @@ public enum ProcessRunner {
         }
         let (outHandle, outCapture) = try handle(stdout, "stdout")
         let (errHandle, errCapture) = try handle(stderr, "stderr")
-        if let outHandle { process.standardOutput = outHandle }
-        if let errHandle { process.standardError = errHandle }
+        defer { try? outHandle?.close(); try? errHandle?.close() }
+        let inHandle: FileHandle?
         if let stdinFile {
-            process.standardInput = try FileHandle(forReadingFrom: stdinFile)
+            inHandle = try FileHandle(forReadingFrom: stdinFile)
         } else if case .inherit = stdout {
-            // interactive use keeps the terminal's stdin
+            inHandle = nil  // interactive use keeps the terminal's stdin
         } else {
-            process.standardInput = FileHandle.nullDevice
+            inHandle = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/null"))
         }
+        defer { try? inHandle?.close() }
 
         let start = Date()
-        do {
-            try spawnWithDefaultSignalMask(process)
-        } catch {
-            throw KGateError.infrastructure("cannot start \(exe.path): \(error.localizedDescription)",
-                                            fix: HostRequirements.fix(forTool: executable))
-        }
+        let child = try Supervisor.spawn(exe, arguments, environment: environment, cwd: cwd,
+                                         stdin: inHandle?.fileDescriptor ?? -1, stdout: outHandle?.fileDescriptor ?? -1,
+                                         stderr: errHandle?.fileDescriptor ?? -1, label: executable)
         var timedOut = false
         var lastTick = start
-        while process.isRunning {
+        var end: (exitCode: Int32, signal: Int32?)
+        while true {
+            if let done = Supervisor.poll(child) { end = done; break }
             usleep(20_000)
             let now = Date()
             if let tick, now.timeIntervalSince(lastTick) >= tickInterval {
                 lastTick = now
                 tick(now.timeIntervalSince(start))
             }
-            if let timeout, now.timeIntervalSince(start) > timeout, !timedOut {
+            if let timeout, now.timeIntervalSince(start) > timeout {
                 timedOut = true
-                stop(process)
+                end = Supervisor.stop(child)
+                break
             }
         }
-        process.waitUntilExit()
-        try? outHandle?.close()
-        try? errHandle?.close()
-
-        let signalled = process.terminationReason == .uncaughtSignal
-        let status = process.terminationStatus
+        Supervisor.parkIfInterrupted()
         return ProcessResult(
-            exitCode: signalled ? 128 + status : status,
-            signal: signalled ? status : nil,
+            exitCode: end.exitCode,
+            signal: end.signal,
             stdout: outCapture.map { readTail($0, limit: captureLimit) } ?? "",
             stderr: errCapture.map { readTail($0, limit: captureLimit) } ?? "",
             timedOut: timedOut,
             seconds: Date().timeIntervalSince(start))
-    }
-
-    /// SIGTERM, then SIGKILL after `grace` seconds; also signals the child's
-    /// process group when it leads one, so no grandchild is left behind.
-    public static func stop(_ process: Process, grace: Double = 3) {
-        let pid = process.processIdentifier
-        guard pid > 0 else { return }
-        let leadsGroup = getpgid(pid) == pid
-        kill(pid, SIGTERM)
-        if leadsGroup { kill(-pid, SIGTERM) }
-        let deadline = Date().addingTimeInterval(grace)
-        while process.isRunning, Date() < deadline { usleep(20_000) }
-        if process.isRunning {
-            kill(pid, SIGKILL)
-            if leadsGroup { kill(-pid, SIGKILL) }
-        }
-    }
-
-    /// A child inherits the spawning thread's signal mask; threads of test
-    /// runners and executors often block SIGTERM, which would make the child
-    /// deaf to the watchdog. Spawn with every signal unblocked.
-    public static func spawnWithDefaultSignalMask(_ process: Process) throws {
-        var empty = sigset_t()
-        var saved = sigset_t()
-        sigemptyset(&empty)
-        pthread_sigmask(SIG_SETMASK, &empty, &saved)
-        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
-        try process.run()
     }
 
     static func openForWriting(_ url: URL) throws -> FileHandle {

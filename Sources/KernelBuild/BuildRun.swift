@@ -126,7 +126,8 @@ struct BuildRun {
         }
         let partial = buildDir.appendingPathComponent(".partial-\(UUID().uuidString.prefix(8))")
         try CachePaths.ensureDirectory(partial)
-        defer { try? FileManager.default.removeItem(at: partial) }
+        let partialToken = Supervisor.registerTemporary(partial)
+        defer { try? FileManager.default.removeItem(at: partial); Supervisor.release(partialToken) }
         let log = partial.appendingPathComponent("build.log")
         console.status("build: configuring (\(resolved.baseKey) + \(resolved.items.count) options)", key: "configure")
         let reconfigured = try configure(log: log)
@@ -146,6 +147,15 @@ struct BuildRun {
         }
         let text = String(decoding: (try? readBoundedFile(log, limit: 256 << 20, what: "build log")) ?? Data(), as: UTF8.self)
         let buildText = String(decoding: Data(text.utf8).dropFirst(Int(logStart)), as: UTF8.self)
+        if !r.succeeded, let cause = BuildLog.infrastructureCause(in: buildText, signal: r.signal) {
+            // Not stored as the revision's failed build: the next run builds again. The log is kept beside it.
+            let kept = buildDir.appendingPathComponent("infrastructure-failure.log")
+            try? FileManager.default.removeItem(at: kept)
+            try? FileManager.default.copyItem(at: log, to: kept)
+            throw KGateError.infrastructure("the build failed on the host, not in the tree: \(cause.message)",
+                                            location: kept.path, fix: "fix the host (space, memory, tools) and run again",
+                                            excerpt: cause.excerpt)
+        }
         let warnings = try WarningIndex.update(buildDir.appendingPathComponent("warnings.json"),
                                                log: buildText, source: source, objects: objects, succeeded: r.succeeded)
         var result = BuildResult(

@@ -37,10 +37,15 @@ extension TreeStore {
         let staging = paths.trees.appendingPathComponent(".import-\(name)-\(getpid())")
         removeTree(staging)
         try CachePaths.ensureDirectory(staging)
-        defer { removeTree(staging) }
+        let stagingToken = Supervisor.registerTemporary(staging)
+        defer { removeTree(staging); Supervisor.release(stagingToken) }
 
         var extraction: URL?
-        defer { if let extraction { removeTree(extraction) } }
+        var scratchToken: UInt64?
+        defer {
+            if let extraction { removeTree(extraction) }
+            if let scratchToken { Supervisor.release(scratchToken) }
+        }
         let root: URL
         if isDirectory.boolValue {
             root = src
@@ -49,6 +54,7 @@ extension TreeStore {
             removeTree(scratch)
             try CachePaths.ensureDirectory(scratch)
             extraction = scratch
+            scratchToken = Supervisor.registerTemporary(scratch)
             root = try extract(src, into: scratch, name: name, console: console)
         }
         let temporaryRepo = staging.appendingPathComponent("repo.git")

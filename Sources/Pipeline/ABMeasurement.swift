@@ -48,9 +48,12 @@ public struct GuestSetup: Sendable {
 }
 
 /// Runs trials of several workloads on one kernel in as few boots as the mode
-/// allows, records them, and classifies boot failures by role: a candidate that
-/// fails to boot or run is a broken patch (exit 2), a failing base is
-/// infrastructure (exit 4).
+/// allows, records them, and classifies boot failures by cause, then role: a
+/// host fault (QEMU failed, crashed or was killed without a guest splat) is
+/// infrastructure (exit 4) for either kernel; a kernel fault (panic, oops,
+/// hang) is a broken patch (exit 2) for the candidate, whose base passed
+/// first (ABMeasurement reports the base's failure before the candidate's),
+/// and infrastructure for the base.
 public struct TrialRunner: Sendable {
     public var guest: GuestSetup
     public var recorder: RunRecorder?
@@ -93,10 +96,12 @@ public struct TrialRunner: Sendable {
         } catch var error as KGateError {
             try? recorder?.boot(BootInfo(revision: kernel.revision, mode: guest.mode.rawValue, succeeded: false,
                                          seconds: Date().timeIntervalSince(start), note: error.what))
-            if error.kind == .patch || error.kind == .infrastructure {
-                error.kind = kernel.role == .candidate ? .patch : .infrastructure
-                error.what = "\(kernel.role.rawValue) kernel \(short(kernel.revision)): \(error.what)"
+            if error.kind == .patch, kernel.role != .candidate {
+                error.kind = .infrastructure
+                error.fix = "the base kernel must boot and run the workloads: fix the base or the pipeline; "
+                    + (error.fix ?? "")
             }
+            error.what = "\(kernel.role.rawValue) kernel \(short(kernel.revision)): \(error.what)"
             throw error
         }
         for warning in report.warnings {

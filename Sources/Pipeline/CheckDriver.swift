@@ -80,12 +80,10 @@ public struct CheckDriver: Sendable {
             candidate = try clock.measure("apply") {
                 try repository.apply(series.patchesToApply(), onto: baseRev, refName: series.defaultRefName).last ?? baseRev
             }
-        } catch let error as KGateError {
+        } catch {
             let recorder = try RunRecorder(store: store, start: start(spec, tree: treeName, base: baseRev, candidate: nil,
                                                                       series: series, mode: request.mode))
-            try recorder.finish(verdicts: [], exitCode: error.exitCode, clock: clock, note: error.what, failed: true)
-            postReporting(request.post, exitCode: error.exitCode, description: error.what)
-            throw error
+            throw failed(error, recorder: recorder, spec: spec, request: request, clock: clock)
         }
         console.line("applied \(series.patches.count) patch(es) on \(short(baseRev)): candidate \(short(candidate))")
         let recorder = try RunRecorder(store: store, start: start(spec, tree: treeName, base: baseRev, candidate: candidate,
@@ -96,11 +94,32 @@ public struct CheckDriver: Sendable {
                 .run(base: baseRev, candidate: candidate, mode: request.mode, only: request.onlyWorkloads,
                      recorder: recorder, clock: clock)
             return try finish(outcome, recorder: recorder, spec: spec, request: request, clock: clock)
-        } catch let error as KGateError {
-            try? recorder.finish(verdicts: [], exitCode: error.exitCode, clock: clock, note: error.what, failed: true)
-            postReporting(request.post, exitCode: error.exitCode, description: error.what)
-            throw error
+        } catch {
+            throw failed(error, recorder: recorder, spec: spec, request: request, clock: clock)
         }
+    }
+
+    /// A run without a verdict (exit 2 or 4): stored with the reason, reported
+    /// in full (summary, JUnit, KCIDB, HTML, JSON) when a report directory was
+    /// asked for, posted to patchwork. Anything but a `KGateError` is a fault of
+    /// kgate or the host (exit 4).
+    private func failed(_ thrown: any Error, recorder: RunRecorder, spec: PipelineSpec, request: CheckRequest,
+                        clock: StageClock) -> KGateError {
+        Supervisor.parkIfInterrupted()
+        let error = (thrown as? KGateError) ?? KGateError.unexpected(thrown, during: "check")
+        console.line(clock.summary())
+        do {
+            try recorder.finish(verdicts: [], exitCode: error.exitCode, clock: clock, note: error.reportText, failed: true)
+            if let dir = request.reportDir {
+                let report = try recorder.store.report(run: recorder.run)
+                try ReportWriter.write(report, to: dir, origin: spec.kcidbOrigin)
+                console.line("reports: \(dir.path)")
+            }
+        } catch {
+            console.line("warning: could not store or report the failed run: \(KGateError.describe(error))")
+        }
+        postReporting(request.post, exitCode: error.exitCode, description: error.what)
+        return error
     }
 
     private func finish(_ verdicts: [WorkloadVerdict], recorder: RunRecorder, spec: PipelineSpec, request: CheckRequest,

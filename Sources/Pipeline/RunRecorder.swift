@@ -11,10 +11,20 @@ public final class RunRecorder: @unchecked Sendable {
     public let run: Int64
     private let lock = NSLock()
 
+    /// The supervisor's interrupt hook: a SIGINT/SIGTERM/SIGHUP records the run as interrupted.
+    private let interruptHook: UInt64
+
     public init(store: ResultStore, start: RunStart) throws {
         self.store = store
-        self.run = try store.beginRun(start)
+        let run = try store.beginRun(start)
+        self.run = run
+        interruptHook = Supervisor.onInterrupt { signal in
+            try? store.markInterrupted(run: run, exitCode: ExitCode.interrupted(by: signal),
+                                       note: "interrupted by signal \(signal) before the verdict")
+        }
     }
+
+    deinit { Supervisor.release(interruptHook) }
 
     public func commits(_ commits: [RunCommit]) throws {
         try locked { try store.recordCommits(run: run, commits) }
@@ -46,6 +56,7 @@ public final class RunRecorder: @unchecked Sendable {
 
     public func finish(verdicts: [WorkloadVerdict], exitCode: Int32, clock: StageClock, note: String? = nil,
                        failed: Bool = false) throws {
+        Supervisor.release(interruptHook)
         try locked {
             for entry in clock.breakdown {
                 try store.recordStage(run: run, StageTiming(stage: entry.stage, seconds: entry.seconds))

@@ -27,7 +27,9 @@ public enum HTMLExporter {
         ]
         for (name, value) in facts {
             guard let value, !value.isEmpty else { continue }
-            out.append("<tr><th>\(h(name))</th><td>\(h(value))</td></tr>")
+            // A failure's note keeps its lines (reason, where, fix, log excerpt).
+            let cell = value.contains("\n") ? "<pre>\(h(value))</pre>" : h(value)
+            out.append("<tr><th>\(h(name))</th><td>\(cell)</td></tr>")
         }
         out.append("</table>")
         if !report.commits.isEmpty {

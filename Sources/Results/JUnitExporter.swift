@@ -3,15 +3,18 @@ import Gate
 import KGateCore
 
 /// JUnit XML for CI engines: one test case per workload metric. A regression is a
-/// <failure>, an inconclusive comparison an <error>; an interrupted run one <error>.
+/// <failure>, an inconclusive comparison an <error>. A run without a verdict is
+/// one test case: a <failure> when the patch is broken (exit 2, the code under
+/// test), an <error> when the harness failed or was interrupted (JUnit's convention).
 public enum JUnitExporter {
     public static func render(_ report: RunReport) -> String {
         let run = report.run
         let x = Escape.html
-        let failures = report.workloads.filter { $0.verdict.outcome == .regression }.count
+        var failures = report.workloads.filter { $0.verdict.outcome == .regression }.count
         var errors = report.workloads.filter { $0.verdict.outcome == .inconclusive }.count
         let noVerdict = report.workloads.isEmpty
-        if noVerdict { errors += 1 }
+        let brokenPatch = noVerdict && run.exitCode == ExitCode.brokenPatch
+        if brokenPatch { failures += 1 } else if noVerdict { errors += 1 }
         let tests = max(1, report.workloads.count)
         let suite = "kgate \(run.kind.rawValue) run \(run.id)"
         let seconds = report.stages.reduce(0) { $0 + $1.seconds }
@@ -51,7 +54,9 @@ public enum JUnitExporter {
         }
         if noVerdict {
             out.append("    <testcase classname=\"kgate\" name=\"verdict\" time=\"0\">")
-            out.append("      <error type=\"\(x(run.status.rawValue))\" message=\"\(x(Phrase.exit(report)))\">\(x(run.note ?? ""))</error>")
+            let element = brokenPatch ? "failure" : "error"
+            let type = brokenPatch ? "broken-patch" : run.status == .interrupted ? "interrupted" : "infrastructure"
+            out.append("      <\(element) type=\"\(type)\" message=\"\(x(Phrase.exit(report)))\">\(x(run.note ?? ""))</\(element)>")
             out.append("    </testcase>")
         }
         out.append("  </testsuite>")

@@ -23,8 +23,16 @@ public enum MarkdownExporter {
             out.append("Series: \(md(subject))")
         }
         if let note = run.note, !note.isEmpty {
+            // The reason on one line, then where, fix and the log excerpt verbatim.
+            let lines = note.split(separator: "\n", omittingEmptySubsequences: false)
             out.append("")
-            out.append("> \(md(note))")
+            out.append("> \(md(String(lines[0])))")
+            if lines.count > 1 {
+                out.append("")
+                out.append("```")
+                out.append(contentsOf: lines.dropFirst().map { $0.replacingOccurrences(of: "```", with: "'''") })
+                out.append("```")
+            }
         }
         if !report.workloads.isEmpty {
             let level = report.workloads.first.map { Format.level($0.verdict.analysis.level) } ?? ""

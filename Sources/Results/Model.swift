@@ -7,8 +7,9 @@ public enum RunKind: String, Sendable, Codable, CaseIterable {
     case check, nightly, bisect
 }
 
-/// Where a run stands. `interrupted` is never stored: it is how a run that began
-/// but never wrote its verdicts (killed, crashed, power cut) reads back.
+/// Where a run stands. A run that began but never wrote its verdicts (killed,
+/// crashed, power cut) reads back as `interrupted`; a run stopped by SIGINT,
+/// SIGTERM or SIGHUP also keeps its exit code (128 + signal) and a note.
 public enum RunStatus: String, Sendable, Codable, CaseIterable {
     case running, finished, failed, interrupted
 }

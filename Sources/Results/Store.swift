@@ -128,10 +128,19 @@ public final class ResultStore: Sendable {
 
     /// Finishes a run: all verdicts, the overall outcome, the status and the exit code
     /// in one transaction (all or nothing).
+    /// A run stopped by a signal: its exit code (128 + signal) and why, with no
+    /// verdict and no finish time, so it reads back as `interrupted`.
+    public func markInterrupted(run: Int64, exitCode: Int32, note: String) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE runs SET exit_code = ?, note = ? WHERE id = ? AND finished_at IS NULL",
+                           arguments: [exitCode, note, run])
+        }
+    }
+
     public func finishRun(run: Int64, verdicts: [WorkloadVerdict], exitCode: Int32, status: RunStatus = .finished,
                           note: String? = nil, finishedAt: Date = Date()) throws {
-        guard status == .finished || status == .failed else {
-            throw KGateError.usage("a run finishes as finished or failed, not \(status.rawValue)", location: url.path)
+        guard status != .running else {
+            throw KGateError.usage("a run finishes as finished, failed or interrupted, not running", location: url.path)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

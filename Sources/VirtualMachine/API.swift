@@ -87,16 +87,11 @@ public enum VirtualMachines {
     /// Boot directories kept under `<cache>/boots` (oldest removed first).
     public static let keptBoots = 200
 
-    /// Resolves `auto` by a real KVM boot probe (cached per host); other modes as given.
-    /// Without a kernel at hand the probe only runs the firmware under KVM;
-    /// `boot` with `auto` re-probes with a real kernel when no kernel-level answer is cached.
-    public static func resolve(_ mode: MeasurementMode, paths: CachePaths, console: Console = .shared) throws -> MeasurementMode {
-        guard mode == .auto else { return mode }
-        let result = try KVMProbe.cached(paths) ?? KVMProbe.probe(kernel: nil, image: nil, paths: paths, console: console)
-        return pick(result, console)
-    }
-
-    /// Resolves `auto` with a probe boot of this kernel and image (cached per host).
+    /// Resolves `auto` with a probe boot of this kernel and image (cached per
+    /// host); other modes as given. One rule for every verb: only a real kernel
+    /// that reached init under KVM proves KVM (a BIOS that runs does not: with a
+    /// broken nested KVM the firmware runs and the kernel then hangs); anything
+    /// else falls back to deterministic within the probe's deadline.
     public static func resolve(_ mode: MeasurementMode, kernel: URL, image: URL, paths: CachePaths,
                                console: Console = .shared) throws -> MeasurementMode {
         guard mode == .auto else { return mode }
@@ -104,8 +99,8 @@ public enum VirtualMachines {
         return pick(try KVMProbe.probe(kernel: kernel, image: image, paths: paths, console: console), console)
     }
 
-    private static func pick(_ r: KVMProbeResult, _ console: Console) -> MeasurementMode {
-        if r.usable { return .kvm }
+    static func pick(_ r: KVMProbeResult, _ console: Console) -> MeasurementMode {
+        if r.usable, r.level == "kernel" { return .kvm }
         console.line("kgate: KVM is unusable here (\(r.reason)); auto mode falls back to deterministic (TCG, icount)")
         return .deterministic
     }
@@ -132,7 +127,8 @@ public enum VirtualMachines {
         let qemu = try ProcessRunner.require(QEMUCommand.executable)
         let dir = try makeBootDirectory(paths, label: request.label)
         let initrd = try writeInitrd(image: request.image, plan: request.plan, in: dir)
-        defer { try? FileManager.default.removeItem(at: initrd) }
+        let initrdToken = Supervisor.registerTemporary(initrd)
+        defer { try? FileManager.default.removeItem(at: initrd); Supervisor.release(initrdToken) }
         let consoleLog = dir.appendingPathComponent("console.log"), resultsLog = dir.appendingPathComponent("results.log")
         let seed = request.seed ?? (mode == .deterministic ? 0 : nil)
         let args = QEMUCommand.arguments(kernel: request.kernel, initrd: initrd, mode: mode, memoryMiB: request.memoryMiB,

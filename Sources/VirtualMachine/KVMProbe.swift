@@ -14,7 +14,8 @@ public struct KVMProbeResult: Sendable, Codable, Equatable {
     public var reason: String
     /// Wall seconds the probe took.
     public var seconds: Double
-    /// "kernel": a boot of a real kernel to init; "firmware": only the BIOS ran (no kernel at hand).
+    /// "kernel": a boot of a real kernel to init; "device": /dev/kvm is not usable;
+    /// "firmware" (older caches): only the BIOS ran, which proves nothing and is re-probed.
     public var level: String
     public var host: String
 }
@@ -55,7 +56,7 @@ public enum KVMProbe {
     }
 
     /// Boots `kernel` with `image` under `-enable-kvm -cpu host` with a short deadline and caches the answer.
-    public static func probe(kernel: URL?, image: URL?, paths: CachePaths, console: Console = .shared) throws -> KVMProbeResult {
+    public static func probe(kernel: URL, image: URL, paths: CachePaths, console: Console = .shared) throws -> KVMProbeResult {
         let host = hostDescription()
         let start = Date()
         func done(_ usable: Bool, _ reason: String, _ level: String) -> KVMProbeResult {
@@ -65,30 +66,14 @@ public enum KVMProbe {
         }
         guard access("/dev/kvm", R_OK | W_OK) == 0 else { return done(false, "/dev/kvm is missing or not accessible", "device") }
         console.status("kvm probe: booting with -enable-kvm -cpu host (deadline \(Int(deadline)) s)")
-        if let kernel, let image {
-            let request = BootRequest(kernel: kernel, image: image, mode: .kvm, memoryMiB: 256,
-                                      bootTimeout: deadline, runTimeout: deadline + 5, label: "kvm-probe")
-            let outcome = try VirtualMachines.bootResolved(request, mode: .kvm, paths: paths, console: console)
-            let stderrURL = outcome.consoleLog.deletingLastPathComponent().appendingPathComponent("qemu.stderr")
-            let stderrFirst = ProcessRunner.readTail(stderrURL, limit: 4096).split(separator: "\n").first.map(String.init)
-            let first = stderrFirst ?? outcome.excerpt.split(separator: "\n").first.map(String.init) ?? ""
-            return outcome.classification == .ok
-                ? done(true, "booted to init in \(String(format: "%.2f", outcome.wallSecondsToInit ?? 0)) s", "kernel")
-                : done(false, "\(outcome.classification.rawValue): \(first)", "kernel")
-        }
-        // No kernel at hand: the firmware must at least reach its boot menu.
-        let qemu = try ProcessRunner.require(QEMUCommand.executable)
-        let dir = try VirtualMachines.makeBootDirectory(paths, label: "kvm-probe-firmware")
-        let consoleLog = dir.appendingPathComponent("console.log"), results = dir.appendingPathComponent("results.log")
-        let args = QEMUCommand.arguments(kernel: nil, initrd: nil, mode: .kvm, memoryMiB: 64, append: [],
-                                         consoleLog: consoleLog, resultsLog: results)
-        let run = QEMUWatch.run(executable: qemu, arguments: args, bootDir: dir, consoleLog: consoleLog, resultsLog: results,
-                                marker: "Booting from", bootTimeout: deadline, runTimeout: deadline, stopAtMarker: true,
-                                status: { _ in })
-        if run.wallSecondsToMarker != nil {
-            return done(true, "firmware ran under KVM", "firmware")
-        }
-        let evidence = run.stderr.split(separator: "\n").first.map(String.init) ?? "no firmware output within \(Int(deadline)) s"
-        return done(false, evidence, "firmware")
+        let request = BootRequest(kernel: kernel, image: image, mode: .kvm, memoryMiB: 256,
+                                  bootTimeout: deadline, runTimeout: deadline + 5, label: "kvm-probe")
+        let outcome = try VirtualMachines.bootResolved(request, mode: .kvm, paths: paths, console: console)
+        let stderrURL = outcome.consoleLog.deletingLastPathComponent().appendingPathComponent("qemu.stderr")
+        let stderrFirst = ProcessRunner.readTail(stderrURL, limit: 4096).split(separator: "\n").first.map(String.init)
+        let first = stderrFirst ?? outcome.excerpt.split(separator: "\n").first.map(String.init) ?? ""
+        return outcome.classification == .ok
+            ? done(true, "booted to init in \(String(format: "%.2f", outcome.wallSecondsToInit ?? 0)) s", "kernel")
+            : done(false, "\(outcome.classification.rawValue): \(first)", "kernel")
     }
 }

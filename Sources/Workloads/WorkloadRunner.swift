@@ -64,10 +64,7 @@ public enum WorkloadRunner {
         console.status("\(label): booting for \(names.joined(separator: ", ")) (\(mode.rawValue))", key: "workload-boot")
         let outcome = try VirtualMachines.boot(request, paths: paths, console: console)
         guard outcome.classification == .ok else {
-            throw KGateError.patch("the kernel did not complete the workload run: \(outcome.classification.rawValue)",
-                                   location: outcome.consoleLog.path,
-                                   fix: "read the console log; the same workload on the base kernel tells whether the patch caused it",
-                                   excerpt: outcome.excerpt)
+            throw outcome.failure("the kernel did not complete the workload run")
         }
         var results: [String: [TrialResult]] = [:]
         let recordedSeed = seed ?? (outcome.mode == .deterministic ? 0 : nil)
