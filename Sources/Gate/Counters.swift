@@ -84,9 +84,13 @@ public struct WorkloadVerdict: Sendable, Codable, Equatable {
     public var baseValues: [Double]
     public var candidateValues: [Double]
     public var counterChanges: [CounterChange]
+    /// Paired (seeded) trials: the seed of each pair, in the order of the values.
+    public var seeds: [UInt64]?
 
     public init(workload: String, metric: String, unit: String, verdict: GateVerdict,
-                baseValues: [Double], candidateValues: [Double], counterChanges: [CounterChange]) {
+                baseValues: [Double], candidateValues: [Double], counterChanges: [CounterChange],
+                seeds: [UInt64]? = nil) {
+        self.seeds = seeds
         self.workload = workload
         self.metric = metric
         self.unit = unit
@@ -102,14 +106,31 @@ extension AdaptiveGate {
     /// statistics). When settled, the verdict carries the counter changes.
     public func decide(workload: String, metric: String, base: [Sample], candidate: [Sample],
                        counterRule: CounterRule = .standard) -> (Decision, WorkloadVerdict?) {
-        let b = base.filter { $0.workload == workload && $0.metric == metric && $0.failure == nil }
-        let c = candidate.filter { $0.workload == workload && $0.metric == metric && $0.failure == nil }
-        let decision = decide(base: b.map(\.value), candidate: c.map(\.value))
+        var b = base.filter { $0.workload == workload && $0.metric == metric && $0.failure == nil }
+        var c = candidate.filter { $0.workload == workload && $0.metric == metric && $0.failure == nil }
+        let pairing = Self.pairBySeed(b, c)
+        if let pairing { (b, c) = (pairing.base, pairing.candidate) }
+        let decision = decide(base: b.map(\.value), candidate: c.map(\.value), paired: pairing != nil)
         guard case .done(let verdict) = decision else { return (decision, nil) }
         let unit = b.first?.unit ?? c.first?.unit ?? ""
         let changes = CounterExplainer.changes(base: b.map(\.counters), candidate: c.map(\.counters), rule: counterRule)
         return (decision, WorkloadVerdict(workload: workload, metric: metric, unit: unit, verdict: verdict,
                                           baseValues: b.map(\.value), candidateValues: c.map(\.value),
-                                          counterChanges: changes))
+                                          counterChanges: changes, seeds: pairing?.seeds))
+    }
+
+    /// Seeded trials pair: trial k of base and candidate booted with the same
+    /// seed saw the same random draws (common random numbers). Pairs are the seeds
+    /// both sides measured validly, in seed order; nil (unpaired analysis) when any
+    /// sample has no seed, a seed repeats on one side, or fewer than two pairs remain.
+    static func pairBySeed(_ base: [Sample], _ candidate: [Sample]) -> (base: [Sample], candidate: [Sample], seeds: [UInt64])? {
+        guard !base.isEmpty, !candidate.isEmpty,
+              base.allSatisfy({ $0.seed != nil }), candidate.allSatisfy({ $0.seed != nil }) else { return nil }
+        var b: [UInt64: Sample] = [:], c: [UInt64: Sample] = [:]
+        for s in base { if let k = s.seed { guard b[k] == nil else { return nil }; b[k] = s } }
+        for s in candidate { if let k = s.seed { guard c[k] == nil else { return nil }; c[k] = s } }
+        let seeds = Set(b.keys).intersection(c.keys).sorted()
+        guard seeds.count >= 2 else { return nil }
+        return (seeds.compactMap { b[$0] }, seeds.compactMap { c[$0] }, seeds)
     }
 }

@@ -28,12 +28,12 @@ import KGateCore
 ///   no inode cache (a cached file hash keyed on inode and times is one more
 ///   thing that can be wrong); the working directory is hashed whenever debug
 ///   information is generated (ccache's default), so DWARF never names another
-///   object directory.
+///   object directory; no base dir (see `environment`).
 public enum CompilerCache {
     /// Bumped whenever the way objects are compiled or cached changes: it is part
     /// of every config hash, so results and object directories of an older
     /// builder are never reused (they may hold images built from stale objects).
-    public static let builderVersion = 2
+    public static let builderVersion = 3
 
     static let wrapperName = "kgate-cc"
     static let scannerName = "kgate-cpp-scan"
@@ -104,11 +104,16 @@ public enum CompilerCache {
         return dir
     }
 
-    /// The ccache settings of a cached build (see the type's rules).
-    static func environment(paths: CachePaths, source: URL, objects: URL) -> [String: String] {
+    /// The ccache settings of a cached build (see the type's rules). No base
+    /// dir: ccache would rewrite kbuild's absolute `-I` and `-include` paths to
+    /// relative ones, which `-fmacro-prefix-map=<srctree>/=` then no longer
+    /// strips, and every `__FILE__` (BUG/WARN tables) would name
+    /// `../../worktrees/...` where a plain build says `net/ipv4/tcp_input.c`.
+    /// Object directories are per source directory, so absolute paths in the
+    /// hash cost no hits within one tree.
+    static func environment(paths: CachePaths) -> [String: String] {
         [
             "CCACHE_DIR": paths.ccache.path,
-            "CCACHE_BASEDIR": KernelBuilder.commonAncestor(source, objects),
             "CCACHE_NODIRECT": "1",
             "CCACHE_NOCPP2": "1",
             "CCACHE_PREFIX_CPP": scannerName,

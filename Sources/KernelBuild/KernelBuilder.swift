@@ -117,18 +117,8 @@ public final class KernelBuilder: Sendable {
         let wrappers = try CompilerCache.install(paths: paths)
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         env["PATH"] = wrappers.path + ":" + path
-        env.merge(CompilerCache.environment(paths: paths, source: source, objects: objects)) { _, new in new }
+        env.merge(CompilerCache.environment(paths: paths)) { _, new in new }
         return env
     }
 
-    /// ccache rewrites absolute paths under its base dir to paths relative to the
-    /// compiler's directory (the object dir); using the deepest directory holding
-    /// both the source and the objects keeps those paths equal wherever the cache lives.
-    static func commonAncestor(_ a: URL, _ b: URL) -> String {
-        let x = a.standardizedFileURL.pathComponents, y = b.standardizedFileURL.pathComponents
-        var n = 0
-        while n < min(x.count, y.count), x[n] == y[n] { n += 1 }
-        let path = NSString.path(withComponents: Array(x.prefix(n)))
-        return (path == "/" || path.isEmpty) ? a.standardizedFileURL.path : path
-    }
 }

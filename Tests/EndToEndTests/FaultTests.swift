@@ -11,7 +11,7 @@ import TestSupport
     static let kernelTarball = TestEnv.kernelTarball
 
     /// SIGTERM while tar unpacks the kernel source: tar stops, the tmpfs scratch is removed.
-    @Test(.tags(.kernelBuild)) func sigtermDuringTreeImport() throws {
+    @Test(.tags(.kernelBuild), .needs(.kernelSource)) func sigtermDuringTreeImport() throws {
         let cache = try TestEnv.temporaryDirectory("fault-import-cache")
         let name = "fault-\(UUID().uuidString.prefix(8).lowercased())"
         let k = try RunningKGate(["tree", "import", Self.kernelTarball.path, "--name", name], cache: cache, label: "import")
@@ -63,7 +63,7 @@ import TestSupport
         return RunningKGate.processes(mentioning: cache.path) + partials
     }
 
-    @Test(.tags(.kernelBuild)) func sigintDuringBuildStopsMake() throws {
+    @Test(.tags(.kernelBuild), .needs(.kernelSource)) func sigintDuringBuildStopsMake() throws {
         let (k, cache, make) = try buildUntilMake("build")
         #expect(make != nil)
         usleep(3_000_000)
@@ -77,7 +77,7 @@ import TestSupport
     }
 
     /// make killed by SIGKILL (as the OOM killer does): infrastructure, not a broken tree.
-    @Test(.tags(.kernelBuild)) func makeKilledIsInfrastructure() throws {
+    @Test(.tags(.kernelBuild), .needs(.kernelSource)) func makeKilledIsInfrastructure() throws {
         let (k, cache, found) = try buildUntilMake("make-kill")
         let make = try #require(found)
         usleep(3_000_000)
@@ -100,7 +100,7 @@ import TestSupport
 
     /// SIGINT to `kgate check` while it builds: the open run is stored as
     /// interrupted with exit code 130, no verdict, and nothing keeps running.
-    @Test(.tags(.endToEnd)) func sigintDuringCheckRecordsTheRunAsInterrupted() throws {
+    @Test(.tags(.endToEnd), .needs(.kernel, .qemu)) func sigintDuringCheckRecordsTheRunAsInterrupted() throws {
         let cache = try Self.buildCache()
         let series = TestEnv.packageRoot.appendingPathComponent("pipelines/examples/benign-tcp-cleanup.mbox")
         let pipeline = TestEnv.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/e2e.yaml")

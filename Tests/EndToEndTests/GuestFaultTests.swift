@@ -23,7 +23,7 @@ import TestSupport
             + dirs.filter { FileManager.default.fileExists(atPath: boots.appendingPathComponent("\($0)/initrd.cpio").path) }
     }
 
-    @Test(.tags(.vm)) func sigintDuringBootStopsQEMU() throws {
+    @Test(.tags(.vm), .needs(.kernel, .qemu)) func sigintDuringBootStopsQEMU() throws {
         let kernel = try SharedKernel.bzImage()
         let cache = try freshCache("boot")
         let k = try RunningKGate(["boot", "--kernel", kernel.path, "--mode", "deterministic", "--", "sleep", "120"],
@@ -40,7 +40,7 @@ import TestSupport
         #expect(k.survivingGroups().isEmpty)
     }
 
-    @Test(.tags(.vm)) func sighupDuringTrialsStopsQEMU() throws {
+    @Test(.tags(.vm), .needs(.kernel, .qemu)) func sighupDuringTrialsStopsQEMU() throws {
         let kernel = try SharedKernel.bzImage()
         let cache = try freshCache("trials")
         let k = try RunningKGate(runArguments(kernel), cache: cache, label: "trials")
@@ -56,7 +56,7 @@ import TestSupport
     }
 
     /// QEMU killed by a host signal mid-trial, no panic on the console: a host fault (exit 4), never the kernel's.
-    @Test(.tags(.vm)) func qemuKilledMidTrialIsInfrastructure() throws {
+    @Test(.tags(.vm), .needs(.kernel, .qemu)) func qemuKilledMidTrialIsInfrastructure() throws {
         let kernel = try SharedKernel.bzImage()
         let cache = try freshCache("qemu-kill")
         let k = try RunningKGate(runArguments(kernel), cache: cache, label: "qemu-kill")
@@ -74,7 +74,7 @@ import TestSupport
 
     /// A guest that floods its serial console: stopped at the run deadline with a
     /// bounded log, classified as the kernel's run-timeout, QEMU gone.
-    @Test(.tags(.vm)) func guestFloodingItsConsoleIsStopped() throws {
+    @Test(.tags(.vm), .needs(.kernel, .qemu)) func guestFloodingItsConsoleIsStopped() throws {
         let kernel = try SharedKernel.bzImage()
         let cache = try freshCache("flood")
         let k = try RunningKGate(["boot", "--kernel", kernel.path, "--mode", "deterministic", "--timeout", "20", "--",
@@ -96,7 +96,7 @@ import TestSupport
     }
 
     /// The cache on a 6 MiB tmpfs: the guest image does not fit (ENOSPC), exit 4, nothing half-written.
-    @Test(.tags(.vm)) func fullCacheFileSystemIsInfrastructure() throws {
+    @Test(.tags(.vm), .needs(.kernel, .qemu)) func fullCacheFileSystemIsInfrastructure() throws {
         let kernel = try SharedKernel.bzImage()
         let mountPoint = try freshCache("enospc")
         let mount = try ProcessRunner.run("mount", ["-t", "tmpfs", "-o", "size=6m", "tmpfs", mountPoint.path])
@@ -116,7 +116,7 @@ import TestSupport
 
     /// lore stand-ins: 404, 500 (retried, then given up), a truncated gzip: exit 4 naming the URL;
     /// a body that never arrives is cut short by SIGINT (exit 130 at once).
-    @Test(.tags(.network)) func loreFaultsAreInfrastructure() throws {
+    @Test(.tags(.network), .needs(.localServer)) func loreFaultsAreInfrastructure() throws {
         let mbox = Data("From x\nSubject: [PATCH] x\n\nbody\n".utf8)
         let gz = try ProcessRunner.run("sh", ["-c", "printf 'From x\\nSubject: y\\n\\nbody\\n' | gzip -c | base64 -w0"])
         let truncated = (Data(base64Encoded: gz.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? mbox).prefix(20)

@@ -7,7 +7,7 @@ import TestSupport
 
 /// A quilt-made "commit X upstream." stable patch (no `diff --git`) applied
 /// with `kgate series apply` to the imported Debian 6.12 tree.
-@Suite("quilt stable patch on the 6.12 tree", .tags(.kernelBuild))
+@Suite("quilt stable patch on the 6.12 tree", .tags(.kernelBuild), .needs(.kernelSource))
 struct QuiltStableApplyTests {
     @Test func appliesWithAuthorDateAndSubject() throws {
         try SharedKernel.ensureTree()
