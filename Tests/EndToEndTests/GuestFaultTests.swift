@@ -145,7 +145,7 @@ import TestSupport
 
     /// Two kgate processes build the same revision on one cache at once: the lock
     /// serializes them and both answer the same image.
-    @Test(.tags(.kernelBuild)) func twoBuildsOnOneCache() throws {
+    @Test(.tags(.kernelBuild), .needs(.kernelSource)) func twoBuildsOnOneCache() throws {
         _ = try SharedKernel.bzImage()
         let args = ["build", "--tree", TestEnv.defaultTreeName, "--rev", "HEAD"]
         let a = try RunningKGate(args, cache: TestEnv.cache.root, label: "two-a")
