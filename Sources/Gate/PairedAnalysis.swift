@@ -89,16 +89,7 @@ extension Statistics {
         guard n > 0 else { return 0 }
         let walsh = n * (n + 1) / 2
         if n <= signedRankExactLimit {
-            let counts = signedRankCounts(n)
-            let total = pow(2, Double(n))
-            var cumulative = 0.0
-            var c = 0
-            while c < counts.count {
-                cumulative += counts[c]
-                if cumulative / total > alpha / 2 { break }
-                c += 1
-            }
-            return min(c, walsh / 2)
+            return lowerCut(signedRankCounts(n), total: pow(2, Double(n)), alpha: alpha, cap: walsh / 2)
         }
         let sigma = (Double(n) * Double(n + 1) * Double(2 * n + 1) / 24).squareRoot()
         let cut = (Double(walsh) / 2 + 0.5 - normalQuantile(1 - alpha / 2) * sigma).rounded(.down)

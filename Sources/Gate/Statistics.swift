@@ -123,21 +123,26 @@ public enum Statistics {
     }
 
     /// The number c of pairwise differences cut from each end for a two-sided
+    /// The largest c (at most `cap`) with P(X ≤ c − 1) ≤ alpha/2 for a statistic
+    /// whose null distribution has these counts out of `total`.
+    static func lowerCut(_ counts: [Double], total: Double, alpha: Double, cap: Int) -> Int {
+        var cumulative = 0.0
+        var c = 0
+        while c < counts.count {
+            cumulative += counts[c]
+            if cumulative / total > alpha / 2 { break }
+            c += 1
+        }
+        return min(c, cap)
+    }
+
     /// (1 − alpha) Hodges–Lehmann interval: the largest c with P(U ≤ c − 1) ≤ alpha/2.
     /// Zero means the interval is unbounded (too few samples for this level).
     public static func hodgesLehmannCut(_ m: Int, _ n: Int, alpha: Double) -> Int {
         guard m > 0, n > 0 else { return 0 }
         if m + n <= exactLimit {
             let counts = mannWhitneyCounts(m, n)
-            let total = counts.reduce(0, +)
-            var cumulative = 0.0
-            var c = 0
-            while c < counts.count {
-                cumulative += counts[c]
-                if cumulative / total > alpha / 2 { break }
-                c += 1
-            }
-            return min(c, m * n / 2)
+            return lowerCut(counts, total: counts.reduce(0, +), alpha: alpha, cap: m * n / 2)
         }
         let mn = Double(m * n)
         let sigma = (mn * Double(m + n + 1) / 12).squareRoot()
