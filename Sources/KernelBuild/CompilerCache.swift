@@ -18,8 +18,10 @@ import KGateCore
 /// - ccache runs in preprocessor mode (no direct or depend mode): the key is the
 ///   whole preprocessed text, so headers the dependency list omits, a header that
 ///   appears earlier in the include path or a `__has_include` that changes its
-///   answer all change the key; the miss compiles that same text (`run_second_cpp`
-///   off), so there is one preprocessor run per miss;
+///   answer all change the key; a miss compiles the original source (compiling
+///   the preprocessed text instead, `run_second_cpp` off, saved a preprocessor
+///   run but gave 4 warnings gcc does not give on the source, from macro
+///   expansions it can no longer see);
 /// - a unit whose preprocessed text names `.incbin` or `.include` (assembler
 ///   directives that read a file, e.g. in an `asm()` string) is not cached:
 ///   `kgate-cpp-scan` fails ccache's preprocessor step, and ccache falls back to
@@ -33,7 +35,7 @@ public enum CompilerCache {
     /// Bumped whenever the way objects are compiled or cached changes: it is part
     /// of every config hash, so results and object directories of an older
     /// builder are never reused (they may hold images built from stale objects).
-    public static let builderVersion = 3
+    public static let builderVersion = 4
 
     static let wrapperName = "kgate-cc"
     static let scannerName = "kgate-cpp-scan"
@@ -115,7 +117,6 @@ public enum CompilerCache {
         [
             "CCACHE_DIR": paths.ccache.path,
             "CCACHE_NODIRECT": "1",
-            "CCACHE_NOCPP2": "1",
             "CCACHE_PREFIX_CPP": scannerName,
             "CCACHE_COMPILERCHECK": "content",
             "CCACHE_NOCOMPRESS": "1",
