@@ -74,13 +74,15 @@ public struct TrialRunner: Sendable {
         }
         guard !runs.isEmpty else { return [] }
         guard guest.mode == .deterministic else { return try boot(kernel, runs, seed: nil, console: console) }
-        // Deterministic: the replicate is a seeded boot. Boot k runs trial k of
-        // every workload that needs it, with seed `seedBase + k`.
-        let numbers = Set(runs.flatMap(\.trialIndices)).sorted()
+        // Deterministic: the replicate is a seeded boot of one workload: trial k
+        // of workload w boots with seed `seedBase + k` (several workloads in one
+        // boot did not repeat bit for bit).
         var samples: [Sample] = []
-        for k in numbers {
-            let one = runs.filter { $0.trialIndices.contains(k) }.map { PlannedRun(spec: $0.spec, trials: 1, firstTrial: k) }
-            samples += try boot(kernel, one, seed: guest.seedBase + UInt64(k), console: console)
+        for k in Set(runs.flatMap(\.trialIndices)).sorted() {
+            for run in runs where run.trialIndices.contains(k) {
+                samples += try boot(kernel, [PlannedRun(spec: run.spec, trials: 1, firstTrial: k)],
+                                    seed: guest.seedBase + UInt64(k), console: console)
+            }
         }
         return samples
     }
