@@ -29,8 +29,7 @@ extension KernelBuilder {
     public func verify(source: URL, treeOID: String, revision: String, config: BuildConfig) throws -> BuildVerification {
         let stored = try build(source: source, treeOID: treeOID, revision: revision, config: config)
         let resolved = try config.resolve()
-        let compiler = try compilerVersion()
-        let hash = resolved.hash(compiler: compiler)
+        let compiler = stored.compiler, hash = stored.configHash
         let buildDir = try CachePaths.ensureDirectory(paths.builds.appendingPathComponent(hash))
         let scratch = buildDir.appendingPathComponent("verify-\(UUID().uuidString.prefix(8))")
         try CachePaths.ensureDirectory(scratch)
@@ -66,7 +65,8 @@ extension KernelBuilder {
         return outcome
     }
 
-    static func digest(_ url: URL) throws -> String {
+    /// sha256 of a kernel image (bounded read).
+    public static func digest(_ url: URL) throws -> String {
         let data = try readBoundedFile(url, limit: 512 << 20, what: "kernel image")
         return Digest.sha256Hex(data)
     }

@@ -226,9 +226,7 @@ struct BisectSession {
             try recorder.build(BuildInfo(revision: revision, configHash: result.configHash, succeeded: true,
                                          seconds: result.cached ? 0 : result.durationSeconds, log: result.log))
             images[revision] = result.imageURL
-            if let data = try? readBoundedFile(result.imageURL, limit: 512 << 20, what: "kernel image") {
-                digests[revision] = Digest.sha256Hex(data)
-            }
+            digests[revision] = try? KernelBuilder.digest(result.imageURL)
             return result.imageURL
         } catch let error as KGateError where error.kind == .patch && !endpoint {
             builds += 1
