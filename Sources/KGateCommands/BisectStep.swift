@@ -17,6 +17,9 @@ struct BisectStep: ParsableCommand {
 
           git bisect start BAD GOOD
           git bisect run kgate bisect-step --workload tcp-stream-10ms --from-run 7
+
+        With --tree NAME each step builds in kgate's worktree of tree NAME (warm from `kgate bisect` \
+        or `kgate check` on it) instead of a cold object directory for the clone.
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -35,6 +38,9 @@ struct BisectStep: ParsableCommand {
 
     @Option(help: ArgumentHelp("The clone to build (default: the current directory).", valueName: "dir"))
     var source: String?
+
+    @Option(help: ArgumentHelp("Build in the worktree of this kgate tree instead of the clone: its object directory and compiler cache are warm from earlier checks and bisects, so no step starts cold. The clone's objects are imported into the tree first.", valueName: "name"))
+    var tree: String?
 
     @Option(help: ArgumentHelp("Pipeline for the kernel configuration and trial limits (default: nightly).", valueName: "name|file"))
     var pipeline: String?
@@ -61,7 +67,7 @@ struct BisectStep: ParsableCommand {
             let outcome = try BisectStepDriver(paths: paths).run(BisectStepRequest(
                 source: URL(fileURLWithPath: source ?? FileManager.default.currentDirectoryPath),
                 workload: workload, good: good, bad: bad, pipeline: pipeline,
-                threshold: try threshold.map(parseThreshold), mode: measurement.mode))
+                threshold: try threshold.map(parseThreshold), mode: measurement.mode, tree: tree))
             emit(outcome.line)
             return outcome.exitCode
         }

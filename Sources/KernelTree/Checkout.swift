@@ -19,41 +19,56 @@ extension KernelRepository {
         let lock = try FileLock.acquire(paths.locks.appendingPathComponent("worktree-\(info.name).lock"),
                                         purpose: "worktree '\(info.name)'", timeout: lockTimeout)
         return try locked {
-            let start = Date()
             let commitID = try resolveOID(revision)
-            let newTree = try commitTree(lookupCommit(commitID))
-            guard let newTreeID = git_tree_id(newTree.pointer)?.pointee else {
-                throw KGateError.infrastructure("tree without id", location: info.path)
-            }
-            let dir = paths.worktree(named: info.name)
-            let stateURL = paths.worktrees.appendingPathComponent("\(info.name).state")
-            let writer = WorktreeWriter(root: dir.path, repository: self)
-            let previous = readState(stateURL)
-            let oldTree = previous.flatMap { state -> GitHandle? in
-                guard FileManager.default.fileExists(atPath: dir.path), let oid = try? Git.oid(state.tree) else { return nil }
-                return try? lookupTree(oid)
-            }
-            try? FileManager.default.removeItem(at: stateURL)
-            if let oldTree {
-                try writer.update(from: oldTree, to: newTree)
-            } else {
-                if FileManager.default.fileExists(atPath: dir.path) {
-                    _ = try? ProcessRunner.run("rm", ["-rf", "--one-file-system", dir.path], timeout: 1800)
-                }
-                try CachePaths.ensureDirectory(dir)
-                try writer.writeAll(newTree, prefix: "")
-            }
-            let state = WorktreeState(commit: commitID.hex, tree: newTreeID.hex)
-            do {
-                try JSONEncoder().encode(state).write(to: stateURL, options: .atomic)
-            } catch {
-                throw KGateError.infrastructure("cannot record worktree state: \(error.localizedDescription)",
-                                                location: stateURL.path)
-            }
-            let stats = CheckoutStats(filesWritten: writer.written, filesRemoved: writer.removed,
-                                      seconds: Date().timeIntervalSince(start))
-            return Worktree(url: dir, commit: commitID.hex, treeOID: newTreeID.hex, stats: stats, lock: lock)
+            return try checkout(tree: commitTree(lookupCommit(commitID)), label: commitID.hex, paths: paths, lock: lock)
         }
+    }
+
+    /// Checks the tree `treeOID` (which must be in this repository's object
+    /// database, see `importObjects`) out into the tree's persistent worktree,
+    /// writing only files that differ; `label` names it (a commit id, or a
+    /// foreign clone's HEAD). Holds the worktree lock until released.
+    public func checkout(treeOID: String, label: String, paths: CachePaths, lockTimeout: Double? = nil) throws -> Worktree {
+        let lock = try FileLock.acquire(paths.locks.appendingPathComponent("worktree-\(info.name).lock"),
+                                        purpose: "worktree '\(info.name)'", timeout: lockTimeout)
+        return try locked {
+            try checkout(tree: lookupTree(Git.oid(treeOID)), label: label, paths: paths, lock: lock)
+        }
+    }
+
+    private func checkout(tree newTree: GitHandle, label: String, paths: CachePaths, lock: FileLock) throws -> Worktree {
+        let start = Date()
+        guard let newTreeID = git_tree_id(newTree.pointer)?.pointee else {
+            throw KGateError.infrastructure("tree without id", location: info.path)
+        }
+        let dir = paths.worktree(named: info.name)
+        let stateURL = paths.worktrees.appendingPathComponent("\(info.name).state")
+        let writer = WorktreeWriter(root: dir.path, repository: self)
+        let previous = readState(stateURL)
+        let oldTree = previous.flatMap { state -> GitHandle? in
+            guard FileManager.default.fileExists(atPath: dir.path), let oid = try? Git.oid(state.tree) else { return nil }
+            return try? lookupTree(oid)
+        }
+        try? FileManager.default.removeItem(at: stateURL)
+        if let oldTree {
+            try writer.update(from: oldTree, to: newTree)
+        } else {
+            if FileManager.default.fileExists(atPath: dir.path) {
+                _ = try? ProcessRunner.run("rm", ["-rf", "--one-file-system", dir.path], timeout: 1800)
+            }
+            try CachePaths.ensureDirectory(dir)
+            try writer.writeAll(newTree, prefix: "")
+        }
+        let state = WorktreeState(commit: label, tree: newTreeID.hex)
+        do {
+            try JSONEncoder().encode(state).write(to: stateURL, options: .atomic)
+        } catch {
+            throw KGateError.infrastructure("cannot record worktree state: \(error.localizedDescription)",
+                                            location: stateURL.path)
+        }
+        let stats = CheckoutStats(filesWritten: writer.written, filesRemoved: writer.removed,
+                                  seconds: Date().timeIntervalSince(start))
+        return Worktree(url: dir, commit: label, treeOID: newTreeID.hex, stats: stats, lock: lock)
     }
 
     private func readState(_ url: URL) -> WorktreeState? {

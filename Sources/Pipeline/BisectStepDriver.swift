@@ -16,11 +16,14 @@ public struct BisectStepRequest: Sendable {
     public var pipeline: String?
     public var threshold: Double?
     public var mode: MeasurementMode?
+    /// A kgate tree whose warm worktree builds the clone's working tree
+    /// (nil: build in the clone itself).
+    public var tree: String?
 
     public init(source: URL, workload: String, good: [Double], bad: [Double], pipeline: String? = nil,
-                threshold: Double? = nil, mode: MeasurementMode? = nil) {
+                threshold: Double? = nil, mode: MeasurementMode? = nil, tree: String? = nil) {
         self.source = source; self.workload = workload; self.good = good; self.bad = bad; self.pipeline = pipeline
-        self.threshold = threshold; self.mode = mode
+        self.threshold = threshold; self.mode = mode; self.tree = tree
     }
 }
 
@@ -53,11 +56,10 @@ public struct BisectStepDriver: Sendable {
         let repository = try TreeStore(paths: paths).open(path: request.source)
         let head = try repository.commit("HEAD")
         let treeOID = try repository.workingTreeOID()
-        let builder = KernelBuilder(paths: paths, console: console)
         let build: BuildResult
         do {
-            build = try builder.build(source: request.source, treeOID: treeOID, revision: head.oid,
-                                      config: KernelStage.config(for: spec))
+            build = try self.build(request, clone: repository, revision: head.oid, treeOID: treeOID,
+                                   config: KernelStage.config(for: spec))
         } catch let error as KGateError where error.kind == .patch {
             return skip(head.oid, "does not build: \(error.what)")
         }
@@ -93,6 +95,29 @@ public struct BisectStepDriver: Sendable {
                 need = min(workload.gate.step, workload.gate.maxTrials - values.count)
             }
         }
+    }
+
+    /// Builds the clone's working tree: in the clone, or with `request.tree` in
+    /// that kgate tree's worktree (its objects imported from the clone first),
+    /// whose object directory and compiler cache are warm from earlier checks
+    /// and bisects. Either way the result is keyed by the working tree's id.
+    private func build(_ request: BisectStepRequest, clone: KernelRepository, revision: String, treeOID: String,
+                       config: BuildConfig) throws -> BuildResult {
+        let builder = KernelBuilder(paths: paths, console: console)
+        guard let name = request.tree else {
+            return try builder.build(source: request.source, treeOID: treeOID, revision: revision, config: config)
+        }
+        if let hit = builder.cachedResult(treeOID: treeOID, config: config) {
+            console.line("build: cache hit \(hit.configHash)/\(treeOID.prefix(12)) (\(hit.kernelRelease))")
+            return hit
+        }
+        let warm = try TreeStore(paths: paths).open(name)
+        let copied = try warm.importObjects(of: treeOID, from: clone)
+        let worktree = try warm.checkout(treeOID: treeOID, label: revision, paths: paths, lockTimeout: 3600)
+        defer { worktree.release() }
+        console.line("bisect-step: building \(revision.prefix(12)) in tree \(name)'s worktree "
+                     + "(\(copied) objects imported, \(worktree.stats.filesWritten) files written)")
+        return try builder.build(source: worktree.url, treeOID: treeOID, revision: revision, config: config)
     }
 
     private func skip(_ revision: String, _ why: String) -> BisectStepOutcome {

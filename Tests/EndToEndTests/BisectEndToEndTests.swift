@@ -137,7 +137,8 @@ final class BisectHistory: @unchecked Sendable {
         #expect(try git(["checkout", "-q", "--detach", h.bad]).exitCode == 0)
         #expect(try git(["bisect", "start", h.bad, h.good]).exitCode == 0)
         let r = try git(["bisect", "run", TestEnv.kgateBinary.path, "bisect-step", "--workload", "tcp-stream-10ms",
-                         "--from-run", String(runID), "--pipeline", BisectHistory.pipeline])
+                         "--from-run", String(runID), "--pipeline", BisectHistory.pipeline,
+                         "--tree", TestEnv.defaultTreeName])
         #expect(r.stdout.contains("\(h.culprit) is the first bad commit"), "stdout: \(r.stdout.suffix(3000)) stderr: \(r.stderr.suffix(2000))")
     }
 }
