@@ -103,20 +103,21 @@ public struct WorkloadVerdict: Sendable, Codable, Equatable {
 
 extension AdaptiveGate {
     /// One look over samples of one workload metric (failed trials are left out of the
-    /// statistics). When settled, the verdict carries the counter changes.
+    /// statistics). When settled, the verdict carries the counter changes. Seeded
+    /// samples pair by seed unless `pairing` is false.
     public func decide(workload: String, metric: String, base: [Sample], candidate: [Sample],
-                       counterRule: CounterRule = .standard) -> (Decision, WorkloadVerdict?) {
+                       counterRule: CounterRule = .standard, pairing: Bool = true) -> (Decision, WorkloadVerdict?) {
         var b = base.filter { $0.workload == workload && $0.metric == metric && $0.failure == nil }
         var c = candidate.filter { $0.workload == workload && $0.metric == metric && $0.failure == nil }
-        let pairing = Self.pairBySeed(b, c)
-        if let pairing { (b, c) = (pairing.base, pairing.candidate) }
-        let decision = decide(base: b.map(\.value), candidate: c.map(\.value), paired: pairing != nil)
+        let pairs = pairing ? Self.pairBySeed(b, c) : nil
+        if let pairs { (b, c) = (pairs.base, pairs.candidate) }
+        let decision = decide(base: b.map(\.value), candidate: c.map(\.value), paired: pairs != nil)
         guard case .done(let verdict) = decision else { return (decision, nil) }
         let unit = b.first?.unit ?? c.first?.unit ?? ""
         let changes = CounterExplainer.changes(base: b.map(\.counters), candidate: c.map(\.counters), rule: counterRule)
         return (decision, WorkloadVerdict(workload: workload, metric: metric, unit: unit, verdict: verdict,
                                           baseValues: b.map(\.value), candidateValues: c.map(\.value),
-                                          counterChanges: changes, seeds: pairing?.seeds))
+                                          counterChanges: changes, seeds: pairs?.seeds))
     }
 
     /// Seeded trials pair: trial k of base and candidate booted with the same

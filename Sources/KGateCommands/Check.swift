@@ -51,6 +51,9 @@ struct Check: ParsableCommand {
     @Option(help: ArgumentHelp("Run only this workload of the pipeline (repeatable; for CI shards).", valueName: "name"))
     var workload: [String] = []
 
+    @Flag(help: "Deterministic mode: give the candidate other seeds than the base and analyse unpaired (what kgate did before seeded pairs; to measure what pairing buys).")
+    var unpaired = false
+
     @Option(name: .customLong("post-patchwork"),
             help: ArgumentHelp("Post the verdict as a check on this patchwork patch id (needs --patchwork).", valueName: "patch-id"))
     var postPatchwork: Int?
@@ -89,10 +92,11 @@ struct Check: ParsableCommand {
                 post = PatchworkPost(baseURL: patchwork, patchID: postPatchwork, token: try readToken(),
                                      context: context, targetURL: targetURL)
             }
-            let request = CheckRequest(
+            var request = CheckRequest(
                 tree: tree, base: base, series: patchworkRef == nil ? (lore ?? series) : nil, loreURL: loreURL,
                 patchwork: patchworkRef, pipeline: pipeline, mode: measurement.mode,
                 reportDir: reportDir.map { URL(fileURLWithPath: $0) }, onlyWorkloads: workload, post: post)
+            request.unpaired = unpaired
             let outcome = try CheckDriver(paths: paths).run(request)
             emit(outcome.summary)
             Console.shared.line("kgate check: exit \(outcome.exitCode) (\(Results.RunReport.meaning(ofExitCode: outcome.exitCode)))")

@@ -37,13 +37,24 @@ public struct GuestSetup: Sendable {
     /// Deterministic mode: trial k of every workload, on every kernel, boots with
     /// seed `seedBase + k`, so trial k of base and candidate see the same draws.
     public var seedBase: UInt64
+    /// False: the candidate's trial k boots with seed `seedBase + unpairedOffset + k`
+    /// (independent draws) and the gate's analysis is unpaired.
+    public var pairing: Bool
+    public static let unpairedOffset: UInt64 = 1_000_000
 
-    public init(image: URL, mode: MeasurementMode, memoryMiB: Int, paths: CachePaths, seedBase: UInt64 = 0) {
+    public init(image: URL, mode: MeasurementMode, memoryMiB: Int, paths: CachePaths, seedBase: UInt64 = 0,
+                pairing: Bool = true) {
         self.image = image
         self.mode = mode
         self.memoryMiB = memoryMiB
         self.paths = paths
         self.seedBase = seedBase
+        self.pairing = pairing
+    }
+
+    /// The seed of trial `k` on a kernel of `role` (deterministic mode).
+    public func seed(trial k: Int, role: TrialRole) -> UInt64 {
+        seedBase + (role == .candidate && !pairing ? Self.unpairedOffset : 0) + UInt64(k)
     }
 }
 
@@ -81,7 +92,7 @@ public struct TrialRunner: Sendable {
         for k in Set(runs.flatMap(\.trialIndices)).sorted() {
             for run in runs where run.trialIndices.contains(k) {
                 samples += try boot(kernel, [PlannedRun(spec: run.spec, trials: 1, firstTrial: k)],
-                                    seed: guest.seedBase + UInt64(k), console: console)
+                                    seed: guest.seed(trial: k, role: kernel.role), console: console)
             }
         }
         return samples
@@ -158,7 +169,8 @@ public struct ABMeasurement: Sendable {
                     let name = w.spec.name
                     let gate = AdaptiveGate(w.gate)
                     let (decision, verdict) = gate.decide(workload: name, metric: w.spec.metric.rawValue,
-                                                          base: samples[.base] ?? [], candidate: samples[.candidate] ?? [])
+                                                          base: samples[.base] ?? [], candidate: samples[.candidate] ?? [],
+                                                          pairing: runner.guest.pairing)
                     if let verdict {
                         verdicts[name] = verdict
                         console.line("\(name): \(verdict.verdict.outcome.rawValue): \(verdict.verdict.reason)")
@@ -174,7 +186,7 @@ public struct ABMeasurement: Sendable {
                         continue
                     }
                     // Deterministic trials pair by seed: both sides run the same trial numbers.
-                    let paired = runner.guest.mode == .deterministic
+                    let paired = runner.guest.mode == .deterministic && runner.guest.pairing
                     let more = max(moreBase, moreCandidate)
                     need[.base]?[name] = min(paired ? more : moreBase, max(0, w.gate.maxTrials - triedBase))
                     need[.candidate]?[name] = min(paired ? more : moreCandidate, max(0, w.gate.maxTrials - triedCandidate))

@@ -19,6 +19,8 @@ public struct CheckRequest: Sendable {
     public var reportDir: URL?
     public var onlyWorkloads: [String]
     public var post: PatchworkPost?
+    /// Switch pairing off (`PipelineSpec.pairing`), e.g. to measure what it buys.
+    public var unpaired = false
 
     public init(tree: String? = nil, base: String? = nil, series: String?, loreURL: String = SeriesLoader.defaultLoreURL,
                 patchwork: PatchworkSeriesRef? = nil, pipeline: String? = nil, mode: MeasurementMode? = nil,
@@ -63,7 +65,8 @@ public struct CheckDriver: Sendable {
 
     public func run(_ request: CheckRequest) throws -> CheckOutcome {
         let clock = StageClock(console: console)
-        let spec = try PipelineLoader.load(request.pipeline)
+        var spec = try PipelineLoader.load(request.pipeline)
+        if request.unpaired { spec.pairing = false }
         let config = try KernelStage.config(for: spec)
         let treeName = try request.tree ?? clock.measure("import") { try DefaultTree.ensure(paths: paths, console: console) }
         let repository = try TreeStore(paths: paths).open(treeName)

@@ -44,6 +44,11 @@ public struct PipelineSpec: Sendable, Equatable {
     public var trials: Trials
     public var workloads: [WorkloadEntry]
     public var kcidbOrigin: String
+    /// Deterministic mode: base and candidate trial k boot with the same seed
+    /// and the gate pairs them (signed-rank); false (`pairing: false`, `kgate
+    /// check --unpaired`): the candidate draws other seeds and the gate compares
+    /// the two samples unpaired, as in real-time modes.
+    public var pairing: Bool = true
 
     /// docs/DESIGN.md: 2 % in deterministic mode, 5 % in real-time modes.
     public static func defaultThreshold(for mode: MeasurementMode) -> Double {
@@ -85,7 +90,7 @@ public enum PipelineLoader {
 
     public static func load(url: URL) throws -> PipelineSpec {
         let root = try YAMLReader.load(url)
-        try root.onlyKeys(["name", "description", "kernel", "guest", "mode", "trials", "workloads", "report"])
+        try root.onlyKeys(["name", "description", "kernel", "guest", "mode", "pairing", "trials", "workloads", "report"])
         let dir = url.deletingLastPathComponent()
         func path(_ r: YAMLReader) throws -> URL {
             let p = try r.string()
@@ -160,11 +165,13 @@ public enum PipelineLoader {
             }
         }
 
-        return PipelineSpec(
+        var spec = PipelineSpec(
             name: try root.child("name")?.string() ?? url.deletingPathExtension().lastPathComponent,
             description: try root.child("description")?.string() ?? "",
             source: url, kernel: kernel, guest: guest, mode: mode, trials: trials,
             workloads: workloads, kcidbOrigin: origin)
+        if let p = root.child("pairing") { spec.pairing = try p.bool() }
+        return spec
     }
 
     private static func readTrials(_ t: YAMLReader) throws -> PipelineSpec.Trials {

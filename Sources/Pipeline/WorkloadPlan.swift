@@ -62,7 +62,8 @@ public enum GuestStage {
                                         console: console)
         }
         console.line("measurement mode: \(mode.rawValue)")
-        return GuestSetup(image: image.url, mode: mode, memoryMiB: spec.guest.memoryMiB, paths: paths)
+        return GuestSetup(image: image.url, mode: mode, memoryMiB: spec.guest.memoryMiB, paths: paths,
+                          pairing: spec.pairing)
     }
 }
 

@@ -62,6 +62,11 @@ struct YAMLReader {
         return s.string
     }
 
+    func bool() throws -> Bool {
+        guard let v = node.bool else { throw fail("expected true or false") }
+        return v
+    }
+
     func int(range: ClosedRange<Int>) throws -> Int {
         guard let v = node.int else { throw fail("expected a whole number") }
         guard range.contains(v) else { throw fail("\(v) is outside \(range.lowerBound)...\(range.upperBound)") }

@@ -140,6 +140,27 @@ import TestSupport
         #expect(v.unit == "Gbit/s")
     }
 
+    /// Seeded samples pair by seed unless pairing is switched off (`kgate check
+    /// --unpaired`): then the same trials get the unpaired analysis.
+    @Test func pairingCanBeSwitchedOff() throws {
+        let values = [100.0, 87, 112, 95, 104, 91, 108, 99, 93, 110, 97, 102]
+        func samples(_ scale: Double) -> [Sample] {
+            values.enumerated().map { i, v in
+                Sample(workload: "tcp", metric: "throughput", unit: "Gbit/s", value: v * scale, trial: i + 1,
+                       seed: UInt64(i + 1))
+            }
+        }
+        let deterministic = AdaptiveGate(.defaults(for: .deterministic))
+        let (_, paired) = deterministic.decide(workload: "tcp", metric: "throughput", base: samples(1), candidate: samples(0.95))
+        let p = try #require(paired)
+        #expect(p.verdict.outcome == .regression && p.verdict.analysis.paired && p.seeds == (1...12).map { UInt64($0) })
+        let (decision, unpaired) = deterministic.decide(workload: "tcp", metric: "throughput", base: samples(1),
+                                                        candidate: samples(0.95), pairing: false)
+        #expect(unpaired == nil, "a 5 % shift inside an 8 % seed spread does not settle unpaired at 12 trials")
+        guard case .needMore(_, _, let analysis) = decision else { Issue.record("expected needMore"); return }
+        #expect(analysis?.paired == false)
+    }
+
     @Test func overallOutcomeAndExitCodes() {
         #expect(GateOutcome.overall([.unchanged, .regression, .inconclusive]) == .regression)
         #expect(GateOutcome.overall([.unchanged, .inconclusive]) == .inconclusive)

@@ -60,7 +60,7 @@ import TestSupport
               - workload: rr-latency
                 threshold: 0.05
             """))
-        #expect(spec.mode == .deterministic)
+        #expect(spec.mode == .deterministic && spec.pairing)
         #expect(spec.kernel.base == "tinyconfig")
         #expect(spec.kernel.set.count == 2)
         #expect(spec.trials == PipelineSpec.Trials(min: 8, max: 20, step: 6))
@@ -71,6 +71,25 @@ import TestSupport
                                mode: .tcg) == 0.05)
         #expect(spec.threshold(for: PipelineSpec.WorkloadEntry(workload: "x", threshold: nil, duration: nil, trials: nil),
                                mode: .deterministic) == 0.02)
+    }
+
+    /// `pairing: false` gives the candidate seeds of its own and an unpaired analysis.
+    @Test func pairingOffMovesTheCandidateSeeds() throws {
+        let spec = try PipelineLoader.load(url: write("""
+            mode: deterministic
+            pairing: false
+            workloads: [{workload: tcp-stream-10ms}]
+            """))
+        #expect(!spec.pairing)
+        let cache = CachePaths(root: URL(fileURLWithPath: "/nonexistent"))
+        let unpaired = GuestSetup(image: URL(fileURLWithPath: "/i"), mode: .deterministic, memoryMiB: 512, paths: cache,
+                                  seedBase: 10, pairing: spec.pairing)
+        #expect(unpaired.seed(trial: 3, role: .base) == 13)
+        #expect(unpaired.seed(trial: 3, role: .candidate) == 13 + GuestSetup.unpairedOffset)
+        let paired = GuestSetup(image: URL(fileURLWithPath: "/i"), mode: .deterministic, memoryMiB: 512, paths: cache,
+                                seedBase: 10)
+        #expect(paired.seed(trial: 3, role: .candidate) == paired.seed(trial: 3, role: .base))
+        #expect(throws: KGateError.self) { try PipelineLoader.load(url: write("pairing: maybe\nworkloads: [{workload: x}]\n")) }
     }
 
     @Test func errorsNameTheKey() throws {
