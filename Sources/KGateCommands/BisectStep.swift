@@ -46,7 +46,7 @@ struct BisectStep: ParsableCommand {
 
     func run() throws {
         // Every failure of kgate itself exits 128: git bisect run aborts rather than marking the commit.
-        try reportingErrors(global, verb: "bisect-step", failureCode: KGateCore.ExitCode.bisectAbort) {
+        try reportingErrors(global, verb: "bisect-step", failureCode: KGateExitCode.bisectAbort) {
             let paths = global.paths
             let (good, bad): ([Double], [Double])
             if let fromRun {

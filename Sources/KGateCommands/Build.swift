@@ -139,7 +139,7 @@ struct Build: ParsableCommand {
         Console.shared.line("verify: \(revision.prefix(12)) is exactly its revision: image identical to a clean build "
                             + "without the compiler cache (sha256 \(v.cleanDigest.prefix(16))); \(clean)")
         emit(v.cleanDigest)
-        return ExitCode.pass
+        return KGateExitCode.pass
     }
 
     private func finish(_ result: BuildResult, started: Date, resolvedAt: Date, checkoutSeconds: Double) -> Int32 {
@@ -158,6 +158,6 @@ struct Build: ParsableCommand {
             Console.shared.line("warning: cannot encode the build metadata: \(error)")
         }
         emit(result.image)
-        return ExitCode.pass
+        return KGateExitCode.pass
     }
 }

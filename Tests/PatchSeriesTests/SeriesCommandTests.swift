@@ -33,16 +33,16 @@ struct SeriesCommandTests {
 
     @Test(.tags(.unit)) func usageAndPatchErrorsMapToExitCodes() throws {
         let noBase = try TestEnv.kgate(["series", "apply", Fixtures.url("multipart-x-patch.eml").path, "--tree", "linux"], timeout: 60)
-        #expect(noBase.exitCode == ExitCode.usage)
+        #expect(noBase.exitCode == KGateExitCode.usage)
         #expect(noBase.stderr.contains("names no base-commit"))
         let both = try TestEnv.kgate(["series", "show", "--patchwork", "http://127.0.0.1:1"], timeout: 60)
-        #expect(both.exitCode == ExitCode.usage)
+        #expect(both.exitCode == KGateExitCode.usage)
         let dir = try TestEnv.temporaryDirectory("cli-incomplete")
         for name in ["v2-0001-tcp_demo-raise-the-initial-window-to-16.patch", "v2-0003-tcp_demo-rename-to-tcp_demo_core.c.patch"] {
             try FileManager.default.copyItem(at: Fixtures.url("fp-series/\(name)"), to: dir.appendingPathComponent(name))
         }
         let incomplete = try TestEnv.kgate(["series", "show", dir.path], timeout: 60)
-        #expect(incomplete.exitCode == ExitCode.brokenPatch)
+        #expect(incomplete.exitCode == KGateExitCode.brokenPatch)
         #expect(incomplete.stderr.contains("series v2 is incomplete: it has 2 of 3 patches (1, 3); missing 2/3"))
     }
 }
