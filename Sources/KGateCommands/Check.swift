@@ -95,7 +95,7 @@ struct Check: ParsableCommand {
                 reportDir: reportDir.map { URL(fileURLWithPath: $0) }, onlyWorkloads: workload, post: post)
             let outcome = try CheckDriver(paths: paths).run(request)
             emit(outcome.summary)
-            Console.shared.line("kgate check: exit \(outcome.exitCode) (\(Results.RunReport.meaning(ofExitCode: outcome.exitCode)))")
+            Console.shared.line("kgate check: exit \(outcome.exitCode) (\(RunReport.meaning(ofExitCode: outcome.exitCode)))")
             return outcome.exitCode
         }
     }

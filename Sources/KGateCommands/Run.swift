@@ -73,10 +73,10 @@ struct Run: ParsableCommand {
             let results = try WorkloadRunner.runTrials(spec: spec, kernel: kernelURL, image: imageURL, mode: resolved,
                                                        paths: paths, oneTrialPerBoot: oneTrialPerBoot, firstSeed: seed,
                                                        label: "run-\(spec.name)")
-            for r in results { emit(json ? try jsonLine(r.sample) : RunReport.line(spec, r)) }
+            for r in results { emit(json ? try jsonLine(r.sample) : RunCommandOutput.line(spec, r)) }
             let failed = results.filter { $0.sample.failure != nil }
             if !json && !results.isEmpty {
-                emit(RunReport.summary(spec, results, mode: resolved))
+                emit(RunCommandOutput.summary(spec, results, mode: resolved))
             }
             if failed.count == results.count, let first = failed.first {
                 throw KGateError.infrastructure("every trial of '\(spec.name)' failed in the guest",
@@ -94,7 +94,7 @@ struct Run: ParsableCommand {
 }
 
 /// Human-readable lines for `kgate run`.
-enum RunReport {
+enum RunCommandOutput {
     /// Counters worth a glance beside the metric.
     static let noteworthy = [
         "iperf3.retransmits", "iperf3.rtt_mean_us", "iperf3.udp_lost_percent", "iperf3.udp_jitter_ms",
