@@ -4,7 +4,7 @@ import KGateCore
 import Pipeline
 
 /// `kgate bisect-step`: one step of `git bisect run`, in the user's own clone.
-struct BisectStep: ParsableCommand {
+struct BisectStepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bisect-step",
         abstract: "Classify the checked-out revision for `git bisect run`: exit 0 good, 1 bad, 125 skip.",
