@@ -42,7 +42,7 @@ struct SeriesSourceOptions: ParsableArguments {
 }
 
 /// `kgate series`: show or apply a patch series.
-struct Series: ParsableCommand {
+struct SeriesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "series", abstract: "Show or apply a patch series.",
         discussion: SeriesHelp.discussion,
