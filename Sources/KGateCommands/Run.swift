@@ -10,7 +10,7 @@ import Workloads
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run a network workload on a kernel.",
-        discussion: "Built-in workloads: \(Workloads.builtinNames.joined(separator: ", ")).")
+        discussion: "Built-in workloads: \(WorkloadLoader.builtinNames.joined(separator: ", ")).")
 
     @OptionGroup var global: GlobalOptions
 
@@ -50,7 +50,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
-            var spec = try Workloads.load(workload)
+            var spec = try WorkloadLoader.load(workload)
             if let duration { spec.duration = duration }
             if let warmup { spec.warmup = warmup }
             if let trials { spec.trials = trials }

@@ -18,7 +18,7 @@ public enum WorkloadPlan {
                                    fix: "use one of: \(known.joined(separator: ", "))")
         }
         return try spec.workloads.filter { only.isEmpty || only.contains($0.workload) }.map { entry in
-            var workload = try Workloads.load(entry.workload)
+            var workload = try WorkloadLoader.load(entry.workload)
             if let d = entry.duration { workload.duration = max(1, Int(d.rounded())) }
             let trials = spec.trials(for: entry)
             var gate = GateConfig(threshold: spec.threshold(for: entry, mode: mode), direction: workload.direction,
@@ -38,7 +38,7 @@ public enum WorkloadPlan {
         if spec.workloads.contains(where: { $0.workload == name }), let w = try resolve(spec, mode: mode, only: [name]).first {
             workload = w
         } else {
-            let s = try Workloads.load(name)
+            let s = try WorkloadLoader.load(name)
             workload = MeasuredWorkload(spec: s, gate: GateConfig(
                 threshold: PipelineSpec.defaultThreshold(for: mode), direction: s.direction,
                 minTrials: spec.trials.min, maxTrials: spec.trials.max, step: spec.trials.step))

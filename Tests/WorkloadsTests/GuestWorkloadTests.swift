@@ -26,7 +26,7 @@ import VirtualMachine
 
     @Test func everyBuiltinInOneBoot() throws {
         let env = try Self.environment()
-        var runs = try Workloads.builtins().map { PlannedRun(spec: Self.short($0), trials: 1) }
+        var runs = try WorkloadLoader.builtins().map { PlannedRun(spec: Self.short($0), trials: 1) }
         let blackhole = WorkloadSpec(name: "loss-100", tool: .iperf3TCP, duration: 1, warmup: 0,
                                      shaping: ShapingSpec(snd: SideShaping(netem: NetemSpec(lossPercent: 100))))
         let badSysctl = WorkloadSpec(name: "bad-sysctl", tool: .iperf3TCP, duration: 1, warmup: 0,
@@ -79,7 +79,7 @@ import VirtualMachine
     /// one after the other did not repeat: later workloads diverged.)
     @Test func sameSeedSameSampleAnotherSeedAnotherDraw() throws {
         let env = try Self.environment()
-        var spec = try Workloads.load("tcp-loss-20ms")
+        var spec = try WorkloadLoader.load("tcp-loss-20ms")
         spec.duration = 2
         func boot(_ seed: UInt64) throws -> Sample {
             let report = try WorkloadRunner.boot([PlannedRun(spec: spec, trials: 1)], kernel: env.kernel, image: env.image,
@@ -102,7 +102,7 @@ import VirtualMachine
 
     @Test func runnerTwoSeededTrials() throws {
         let env = try Self.environment()
-        let spec = Self.short(try Workloads.load("tcp-stream-10ms"))
+        let spec = Self.short(try WorkloadLoader.load("tcp-stream-10ms"))
         let samples = try WorkloadRunner.run(spec: spec, kernel: env.kernel, image: env.image, mode: .deterministic,
                                              trials: 2, paths: env.paths, firstTrial: 4, firstSeed: 11,
                                              label: "workloads-runner")
