@@ -3,8 +3,9 @@ import GuestImage
 import KGateCore
 import Testing
 import TestSupport
+import Pipeline
 import VirtualMachine
-@testable import Workloads
+import Workloads
 
 /// Every built-in workload for real in the guest on the shared kernel, deterministic
 /// mode, short durations, all in one boot (plus a 100 %-loss path and a missing
@@ -69,7 +70,7 @@ import VirtualMachine
         #expect(rr.sample.failure == nil && rr.sample.value > 0 && (rr.sockperf?.observations ?? 0) > 10)
         let loss = try #require(byName["loss-100"]?.sample)
         #expect(loss.failure != nil && loss.value == 0, "100 % loss must be labelled, got \(loss.value)")
-        let bad = expectKGateError { _ = try TrialAnalyzer.analyze(runs[runs.count - 1], blobs: outcome.blobs) }
+        let bad = #expect(throws: KGateError.self) { try TrialAnalyzer.analyze(runs[runs.count - 1], blobs: outcome.blobs) }
         #expect(bad?.kind == .usage && bad?.excerpt?.contains("tcp_no_such_knob") == true)
     }
 
