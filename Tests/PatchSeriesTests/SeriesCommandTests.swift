@@ -31,6 +31,22 @@ struct SeriesCommandTests {
         #expect(r.stdout.contains("      Reviewed-by: Rev One <rev1@example.com>\n"))
     }
 
+    /// One grammar (issue 19): --series is a source in `series show` as in `check`,
+    /// the positional source is the same thing, and with --patchwork it is the id.
+    @Test(.tags(.unit)) func seriesOptionIsASourceAsInCheck() throws {
+        let path = Fixtures.url("fp-series").path
+        let byOption = try TestEnv.kgate(["series", "show", "--series", path], timeout: 60)
+        let byArgument = try TestEnv.kgate(["series", "show", path], timeout: 60)
+        #expect(byOption.exitCode == 0, "\(byOption.stderr)")
+        #expect(byOption.stdout == byArgument.stdout && byOption.stdout.hasPrefix("series v2"))
+        let twice = try TestEnv.kgate(["series", "show", path, "--series", path], timeout: 60)
+        #expect(twice.exitCode == KGateExitCode.usage && twice.stderr.contains("more than once"))
+        let notAnID = try TestEnv.kgate(["series", "show", "--patchwork", "http://127.0.0.1:1", "--series", path], timeout: 60)
+        #expect(notAnID.exitCode == KGateExitCode.usage && notAnID.stderr.contains("--series is the patchwork series id"))
+        let check = try TestEnv.kgate(["check", "--patchwork", "http://127.0.0.1:1", "--series", path], timeout: 60)
+        #expect(check.exitCode == KGateExitCode.usage && check.stderr.contains("--series is the patchwork series id"))
+    }
+
     @Test(.tags(.unit)) func usageAndPatchErrorsMapToExitCodes() throws {
         let noBase = try TestEnv.kgate(["series", "apply", Fixtures.url("multipart-x-patch.eml").path, "--tree", "linux"], timeout: 60)
         #expect(noBase.exitCode == KGateExitCode.usage)

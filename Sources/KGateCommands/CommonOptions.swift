@@ -1,0 +1,18 @@
+import ArgumentParser
+import Foundation
+
+/// `--tree`: the same in every verb that runs the pipeline (check, nightly, bisect).
+struct TreeOption: ParsableArguments {
+    @Option(help: ArgumentHelp("A registered tree (kgate tree list). Default: the embedded Debian 6.12 tree.", valueName: "name"))
+    var tree: String?
+}
+
+/// `--report-dir`: the same in every verb that stores a run (check, nightly, bisect).
+struct ReportOptions: ParsableArguments {
+    @Option(name: .customLong("report-dir"), help: ArgumentHelp(
+        "Write the run's reports here: summary.md, junit.xml, kcidb.json, report.html, report.json (bisect adds bisect.log, in git bisect replay format).",
+        valueName: "dir"))
+    var reportDir: String?
+
+    var url: URL? { reportDir.map { URL(fileURLWithPath: $0) } }
+}
