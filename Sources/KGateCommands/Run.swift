@@ -123,11 +123,9 @@ enum RunCommandOutput {
     static func summary(_ spec: WorkloadSpec, _ results: [TrialResult], mode: MeasurementMode) -> String {
         let ok = results.filter { $0.sample.failure == nil }.map(\.sample.value)
         guard !ok.isEmpty else { return "\(spec.name): no valid trial (\(results.count) failed)" }
-        let mean = ok.reduce(0, +) / Double(ok.count)
-        let sd = ok.count > 1 ? (ok.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(ok.count - 1)).squareRoot() : 0
-        let sorted = ok.sorted()
-        let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        // The gate's own statistics, not a second copy of them.
+        let median = Statistics.median(ok) ?? 0
         return "\(spec.name) [\(mode.rawValue)]: \(ok.count)/\(results.count) valid, median \(format(median, unit: spec.metric.unit)), "
-            + String(format: "cv %.2f%%", mean == 0 ? 0 : sd / mean * 100)
+            + String(format: "cv %.2f%%", Statistics.coefficientOfVariation(ok) * 100)
     }
 }
