@@ -5,9 +5,10 @@ import PatchSeries
 /// The series to work on: the same options in `check`, `series show` and `series apply`.
 /// `--series` is always a source; with `--patchwork` that source is the patchwork series id.
 struct SeriesSourceOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "An mbox, a .patch/.eml mail, a git format-patch directory or a message-id (fetched from lore); with --patchwork, the patchwork series id.",
-        valueName: "source"))
+    static let seriesHelp = "An mbox, a .patch/.eml mail, a git format-patch directory or a message-id (fetched from lore); "
+        + "with --patchwork, the patchwork series id."
+
+    @Option(help: ArgumentHelp(SeriesSourceOptions.seriesHelp, valueName: "source"))
     var series: String?
 
     @Option(help: ArgumentHelp("A lore message-id (same as --series <msgid>).", valueName: "msgid"))
