@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-/// `--tree`: the same in every verb that runs the pipeline (check, nightly, bisect).
+/// `--tree`: the same in every verb that works on a registered tree (check, nightly, bisect, series apply).
 struct TreeOption: ParsableArguments {
     @Option(help: ArgumentHelp("A registered tree (kgate tree list). Default: the embedded Debian 6.12 tree.", valueName: "name"))
     var tree: String?

@@ -3,6 +3,7 @@ import Foundation
 import KGateCore
 import KernelTree
 import PatchSeries
+import Pipeline
 
 /// The series verbs' source: a positional source (the same as --series) plus the
 /// shared series options, and the mbox flavour.
@@ -56,7 +57,7 @@ struct SeriesShow: ParsableCommand {
     }
 }
 
-/// `kgate series apply <source> --tree T [--base REV] [--ref NAME]`: one commit
+/// `kgate series apply <source> [--tree T] [--base REV] [--ref NAME]`: one commit
 /// per patch on the base; the final commit id is the last stdout line.
 struct SeriesApply: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -64,7 +65,7 @@ struct SeriesApply: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var from: SeriesVerbSource
-    @Option(name: .long, help: ArgumentHelp("The registered tree.", valueName: "name")) var tree: String
+    @OptionGroup var treeOption: TreeOption
     @Option(name: .long, help: ArgumentHelp("The base revision (default: the series' base-commit).", valueName: "rev"))
     var base: String?
     @Option(name: .long, help: ArgumentHelp("The ref to point at the result (default refs/kgate/series/<patchset-hash>).", valueName: "name"))
@@ -77,6 +78,7 @@ struct SeriesApply: ParsableCommand {
                 throw KGateError.usage("the series names no base-commit", fix: "pass --base <rev>")
             }
             let refName = try SeriesApply.refName(ref, series: series)
+            let tree = try treeOption.tree ?? DefaultTree.ensure(paths: global.paths)
             let repo = try TreeStore(paths: global.paths).open(tree)
             let baseOID = try repo.resolve(baseRev)
             Console.shared.line("series: applying \(series.patches.count) patch(es) v\(series.version) on \(baseOID.prefix(12)) (\(tree))")
