@@ -32,8 +32,7 @@ struct Bisect: ParsableCommand {
     @Option(help: ArgumentHelp("Pipeline for the kernel configuration and trial limits (default: nightly).", valueName: "name|file"))
     var pipeline: String?
 
-    @Option(help: ArgumentHelp("Regression threshold, e.g. 3% or 0.03 (default: the mode's).", valueName: "percent"))
-    var threshold: String?
+    @OptionGroup var threshold: ThresholdOption
 
     @OptionGroup var measurement: ModeOption
 
@@ -44,7 +43,7 @@ struct Bisect: ParsableCommand {
 
     func run() throws {
         try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
-            let t = try threshold.map(parseThreshold)
+            let t = try threshold.value()
             let outcome = try BisectDriver(paths: global.paths).run(BisectRequest(
                 tree: tree.tree, good: good, bad: bad, workload: workload, pipeline: pipeline, threshold: t, mode: measurement.mode,
                 firstParent: firstParent, reportDir: reports.url))

@@ -39,8 +39,7 @@ struct BisectStepCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Pipeline for the kernel configuration and trial limits (default: nightly).", valueName: "name|file"))
     var pipeline: String?
 
-    @Option(help: ArgumentHelp("Threshold, e.g. 3%.", valueName: "percent"))
-    var threshold: String?
+    @OptionGroup var threshold: ThresholdOption
 
     @OptionGroup var measurement: ModeOption
 
@@ -61,7 +60,7 @@ struct BisectStepCommand: ParsableCommand {
             let outcome = try BisectStepDriver(paths: paths).run(BisectStepRequest(
                 source: URL(fileURLWithPath: source ?? FileManager.default.currentDirectoryPath),
                 workload: workload, good: good, bad: bad, pipeline: pipeline,
-                threshold: try threshold.map(parseThreshold), mode: measurement.mode))
+                threshold: try threshold.value(), mode: measurement.mode))
             emit(outcome.line)
             return outcome.exitCode
         }

@@ -16,3 +16,12 @@ struct ReportOptions: ParsableArguments {
 
     var url: URL? { reportDir.map { URL(fileURLWithPath: $0) } }
 }
+
+/// `--threshold`: the same in bisect and bisect-step.
+struct ThresholdOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Regression threshold, e.g. 3% or 0.03 (default: the mode's).", valueName: "percent"))
+    var threshold: String?
+
+    /// The threshold as a fraction, if given.
+    func value() throws -> Double? { try threshold.map(parseThreshold) }
+}
