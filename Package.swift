@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "KernelBuild", dependencies: ["KGateCore"]),
         .target(name: "GuestImage", dependencies: ["KGateCore"]),
         .target(name: "VirtualMachine", dependencies: ["KGateCore"]),
-        .target(name: "Workloads", dependencies: ["KGateCore", "GuestImage", "VirtualMachine", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Workloads", dependencies: ["KGateCore", "VirtualMachine", .product(name: "Yams", package: "Yams")]),
         .target(name: "Gate", dependencies: ["KGateCore"]),
         .target(name: "Results", dependencies: ["KGateCore", "Gate", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Pipeline", dependencies: [
@@ -53,11 +53,11 @@ let package = Package(
         .testTarget(name: "KernelBuildTests", dependencies: ["KernelBuild", "KernelTree", "TestSupport"]),
         .testTarget(name: "GuestImageTests", dependencies: ["GuestImage", "TestSupport"]),
         .testTarget(name: "VirtualMachineTests", dependencies: ["VirtualMachine", "GuestImage", "TestSupport"]),
-        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "VirtualMachine", "GuestImage", "TestSupport"],
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "VirtualMachine", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "GateTests", dependencies: ["Gate", "TestSupport"]),
         .testTarget(name: "ResultsTests", dependencies: ["Results", "Gate", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Golden"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Gate", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Workloads", "VirtualMachine", "GuestImage", "Gate", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["KGateCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

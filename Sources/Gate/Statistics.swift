@@ -12,6 +12,16 @@ public enum Statistics {
         return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
 
+    /// Sample standard deviation over the mean (n − 1 denominator); 0 for fewer than
+    /// two values or a zero mean. The spread `kgate run` and `gate simulate` speak of.
+    public static func coefficientOfVariation(_ values: [Double]) -> Double {
+        guard values.count > 1 else { return 0 }
+        let mean = values.reduce(0, +) / Double(values.count)
+        guard mean != 0 else { return 0 }
+        let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)
+        return variance.squareRoot() / abs(mean)
+    }
+
     /// The standard normal CDF.
     public static func normalCDF(_ z: Double) -> Double {
         0.5 * erfc(-z / 2.0.squareRoot())

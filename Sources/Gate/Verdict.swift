@@ -77,9 +77,9 @@ public enum GateOutcome: String, Sendable, Codable, CaseIterable {
     /// The exit code of `kgate check`/`nightly` for this overall outcome.
     public var exitCode: Int32 {
         switch self {
-        case .regression: return ExitCode.regression
-        case .inconclusive: return ExitCode.inconclusive
-        case .improvement, .unchanged: return ExitCode.pass
+        case .regression: return KGateExitCode.regression
+        case .inconclusive: return KGateExitCode.inconclusive
+        case .improvement, .unchanged: return KGateExitCode.pass
         }
     }
 }

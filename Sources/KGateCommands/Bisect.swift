@@ -18,8 +18,7 @@ struct Bisect: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: ArgumentHelp("A registered tree. Default: the embedded Debian 6.12 tree.", valueName: "name"))
-    var tree: String?
+    @OptionGroup var tree: TreeOption
 
     @Option(help: ArgumentHelp("A revision with good throughput.", valueName: "rev"))
     var good: String
@@ -33,24 +32,21 @@ struct Bisect: ParsableCommand {
     @Option(help: ArgumentHelp("Pipeline for the kernel configuration and trial limits (default: nightly).", valueName: "name|file"))
     var pipeline: String?
 
-    @Option(help: ArgumentHelp("Regression threshold, e.g. 3% or 0.03 (default: the mode's).", valueName: "percent"))
-    var threshold: String?
+    @OptionGroup var threshold: ThresholdOption
 
     @OptionGroup var measurement: ModeOption
 
     @Flag(name: .customLong("first-parent"), help: "Follow only the first parent of merges.")
     var firstParent = false
 
-    @Option(name: .customLong("report-dir"), help: ArgumentHelp("Write reports and bisect.log (git bisect replay format) here.",
-                                                                 valueName: "dir"))
-    var reportDir: String?
+    @OptionGroup var reports: ReportOptions
 
     func run() throws {
         try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
-            let t = try threshold.map(parseThreshold)
+            let t = try threshold.value()
             let outcome = try BisectDriver(paths: global.paths).run(BisectRequest(
-                tree: tree, good: good, bad: bad, workload: workload, pipeline: pipeline, threshold: t, mode: measurement.mode,
-                firstParent: firstParent, reportDir: reportDir.map { URL(fileURLWithPath: $0) }))
+                tree: tree.tree, good: good, bad: bad, workload: workload, pipeline: pipeline, threshold: t, mode: measurement.mode,
+                firstParent: firstParent, reportDir: reports.url))
             emit(outcome.log)
             emit("run: \(outcome.run)")
             emit(outcome.summary)

@@ -4,7 +4,7 @@ import KGateCore
 import Pipeline
 
 /// `kgate bisect-step`: one step of `git bisect run`, in the user's own clone.
-struct BisectStep: ParsableCommand {
+struct BisectStepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bisect-step",
         abstract: "Classify the checked-out revision for `git bisect run`: exit 0 good, 1 bad, 125 skip.",
@@ -45,14 +45,13 @@ struct BisectStep: ParsableCommand {
     @Option(help: ArgumentHelp("Pipeline for the kernel configuration and trial limits (default: nightly).", valueName: "name|file"))
     var pipeline: String?
 
-    @Option(help: ArgumentHelp("Threshold, e.g. 3%.", valueName: "percent"))
-    var threshold: String?
+    @OptionGroup var threshold: ThresholdOption
 
     @OptionGroup var measurement: ModeOption
 
     func run() throws {
         // Every failure of kgate itself exits 128: git bisect run aborts rather than marking the commit.
-        try reportingErrors(global, verb: "bisect-step", failureCode: KGateCore.ExitCode.bisectAbort) {
+        try reportingErrors(global, verb: "bisect-step", failureCode: KGateExitCode.bisectAbort) {
             let paths = global.paths
             let (good, bad): ([Double], [Double])
             if let fromRun {
@@ -67,7 +66,7 @@ struct BisectStep: ParsableCommand {
             let outcome = try BisectStepDriver(paths: paths).run(BisectStepRequest(
                 source: URL(fileURLWithPath: source ?? FileManager.default.currentDirectoryPath),
                 workload: workload, good: good, bad: bad, pipeline: pipeline,
-                threshold: try threshold.map(parseThreshold), mode: measurement.mode, tree: tree))
+                threshold: try threshold.value(), mode: measurement.mode, tree: tree))
             emit(outcome.line)
             return outcome.exitCode
         }

@@ -94,7 +94,7 @@ struct Boot: ParsableCommand {
             for warning in outcome.warnings { console.line("boot: kernel WARNING:\n" + warning) }
             guard outcome.classification == .ok, let rc = outcome.planExitCode else {
                 console.line("boot: \(outcome.classification.rawValue)\n" + outcome.excerpt)
-                return ExitCode.infrastructure
+                return KGateExitCode.infrastructure
             }
             return rc
         }

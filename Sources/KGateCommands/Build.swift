@@ -94,26 +94,16 @@ struct Build: ParsableCommand {
             let repo = try TreeStore(paths: paths).open(tree)
             let commit = try repo.commit(try repo.resolve(rev))
             let resolvedAt = Date()
-            var result: BuildResult
-            var checkoutSeconds = 0.0
             if verify {
                 let worktree = try repo.checkout(commit.oid, paths: paths)
                 defer { worktree.release() }
                 return try verified(builder, source: worktree.url, treeOID: commit.treeOID, revision: commit.oid, config: config)
             }
-            if let hit = builder.cachedResult(treeOID: commit.treeOID, config: config) {
-                Console.shared.line("build: cache hit for \(tree) \(commit.oid.prefix(12)) '\(commit.subject)'")
-                result = hit
-            } else {
-                let t0 = Date()
-                let worktree = try repo.checkout(commit.oid, paths: paths)
-                defer { worktree.release() }
-                checkoutSeconds = Date().timeIntervalSince(t0)
-                Console.shared.line("build: \(tree) \(commit.oid.prefix(12)) '\(commit.subject)' "
-                                    + "(checkout: \(worktree.stats.filesWritten) files written)")
-                result = try builder.build(source: worktree.url, treeOID: commit.treeOID, revision: commit.oid,
-                                           config: config, baseline: nil)
-            }
+            // The pipeline's build step itself: result cache by tree id, else checkout and incremental build.
+            Console.shared.line("build: \(tree) \(commit.oid.prefix(12)) '\(commit.subject)'")
+            let staged = try KernelStage(repository: repo, config: config, paths: paths, jobs: jobs).stagedBuild(commit.oid)
+            Console.shared.line(staged.filesWritten.map { "build: checkout wrote \($0) files" } ?? "build: cache hit")
+            let result = staged.result, checkoutSeconds = staged.checkoutSeconds
             return finish(result, started: started, resolvedAt: resolvedAt, checkoutSeconds: checkoutSeconds)
         }
     }
@@ -139,7 +129,7 @@ struct Build: ParsableCommand {
         Console.shared.line("verify: \(revision.prefix(12)) is exactly its revision: image identical to a clean build "
                             + "without the compiler cache (sha256 \(v.cleanDigest.prefix(16))); \(clean)")
         emit(v.cleanDigest)
-        return ExitCode.pass
+        return KGateExitCode.pass
     }
 
     private func finish(_ result: BuildResult, started: Date, resolvedAt: Date, checkoutSeconds: Double) -> Int32 {
@@ -158,6 +148,6 @@ struct Build: ParsableCommand {
             Console.shared.line("warning: cannot encode the build metadata: \(error)")
         }
         emit(result.image)
-        return ExitCode.pass
+        return KGateExitCode.pass
     }
 }

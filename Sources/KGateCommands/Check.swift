@@ -20,33 +20,19 @@ struct Check: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: ArgumentHelp("A registered tree (kgate tree list). Default: the embedded Debian 6.12 tree.", valueName: "name"))
-    var tree: String?
+    @OptionGroup var tree: TreeOption
 
     @Option(help: ArgumentHelp("The base revision. Default: the series' base-commit, else the tree's HEAD.", valueName: "rev"))
     var base: String?
 
-    @Option(help: ArgumentHelp("An mbox, a .patch mail, a format-patch directory or a message-id; with --patchwork, the patchwork series id.",
-                               valueName: "source"))
-    var series: String?
-
-    @Option(help: ArgumentHelp("A lore message-id (same as --series <msgid>).", valueName: "msgid"))
-    var lore: String?
-
-    @Option(name: .customLong("lore-url"), help: ArgumentHelp("The public-inbox to fetch message-ids from.", valueName: "url"))
-    var loreURL: String = SeriesLoader.defaultLoreURL
-
-    @Option(help: ArgumentHelp("A patchwork instance to fetch the series from (--series is then its id).", valueName: "url"))
-    var patchwork: String?
+    @OptionGroup var from: SeriesSourceOptions
 
     @Option(help: ArgumentHelp("A pipeline name under pipelines/ or a YAML file.", valueName: "name|file"))
     var pipeline: String?
 
     @OptionGroup var measurement: ModeOption
 
-    @Option(name: .customLong("report-dir"), help: ArgumentHelp("Write summary.md, junit.xml, kcidb.json, report.html, report.json here.",
-                                                                 valueName: "dir"))
-    var reportDir: String?
+    @OptionGroup var reports: ReportOptions
 
     @Option(help: ArgumentHelp("Run only this workload of the pipeline (repeatable; for CI shards).", valueName: "name"))
     var workload: [String] = []
@@ -72,34 +58,26 @@ struct Check: ParsableCommand {
     var targetURL: String?
 
     func validate() throws {
-        if series == nil && lore == nil { throw ValidationError("give the series: --series SOURCE or --lore MSGID") }
-        if series != nil && lore != nil { throw ValidationError("give either --series or --lore, not both") }
-        if postPatchwork != nil && patchwork == nil { throw ValidationError("--post-patchwork needs --patchwork URL") }
+        if postPatchwork != nil && from.patchwork == nil { throw ValidationError("--post-patchwork needs --patchwork URL") }
     }
 
     func run() throws {
         try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
             let paths = global.paths
-            var patchworkRef: PatchworkSeriesRef?
-            if let patchwork {
-                guard let s = series, let id = Int(s), id > 0 else {
-                    throw KGateError.usage("with --patchwork, --series is the patchwork series id (a number)")
-                }
-                patchworkRef = PatchworkSeriesRef(baseURL: patchwork, seriesID: id)
-            }
+            let (source, patchworkRef) = try from.resolve()
             var post: PatchworkPost?
-            if let postPatchwork, let patchwork {
+            if let postPatchwork, let patchwork = from.patchwork {
                 post = PatchworkPost(baseURL: patchwork, patchID: postPatchwork, token: try readToken(),
                                      context: context, targetURL: targetURL)
             }
             var request = CheckRequest(
-                tree: tree, base: base, series: patchworkRef == nil ? (lore ?? series) : nil, loreURL: loreURL,
+                tree: tree.tree, base: base, series: source, loreURL: from.loreURL,
                 patchwork: patchworkRef, pipeline: pipeline, mode: measurement.mode,
-                reportDir: reportDir.map { URL(fileURLWithPath: $0) }, onlyWorkloads: workload, post: post)
+                reportDir: reports.url, onlyWorkloads: workload, post: post)
             request.unpaired = unpaired
             let outcome = try CheckDriver(paths: paths).run(request)
             emit(outcome.summary)
-            Console.shared.line("kgate check: exit \(outcome.exitCode) (\(Results.RunReport.meaning(ofExitCode: outcome.exitCode)))")
+            Console.shared.line("kgate check: exit \(outcome.exitCode) (\(RunReport.meaning(ofExitCode: outcome.exitCode)))")
             return outcome.exitCode
         }
     }

@@ -35,9 +35,9 @@ struct Doctor: ParsableCommand {
             if !missing.isEmpty {
                 let packages = Set(missing.map(\.package)).sorted().joined(separator: " ")
                 emit("fix all: apt-get update && apt-get install -y \(packages)")
-                return ExitCode.infrastructure
+                return KGateExitCode.infrastructure
             }
-            return diskOK ? 0 : ExitCode.infrastructure
+            return diskOK ? 0 : KGateExitCode.infrastructure
         }
     }
 

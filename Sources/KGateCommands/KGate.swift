@@ -12,8 +12,8 @@ public struct KGate: ParsableCommand {
         3 inconclusive, 4 infrastructure failure, 64 usage error.
         """,
         subcommands: [
-            Doctor.self, Tree.self, Series.self, Build.self, Image.self, Boot.self, Run.self,
-            GateCommand.self, ResultsCommand.self, Check.self, Nightly.self, Bisect.self, BisectStep.self,
+            Doctor.self, Tree.self, SeriesCommand.self, Build.self, Image.self, Boot.self, Run.self,
+            GateCommand.self, ResultsCommand.self, Check.self, Nightly.self, Bisect.self, BisectStepCommand.self,
         ]
     )
 

@@ -17,8 +17,7 @@ struct Nightly: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: ArgumentHelp("A registered tree. Default: the embedded Debian 6.12 tree.", valueName: "name"))
-    var tree: String?
+    @OptionGroup var tree: TreeOption
 
     @Option(help: ArgumentHelp("The last good revision (default: from the results store).", valueName: "rev"))
     var good: String?
@@ -31,8 +30,7 @@ struct Nightly: ParsableCommand {
 
     @OptionGroup var measurement: ModeOption
 
-    @Option(name: .customLong("report-dir"), help: ArgumentHelp("Write the reports here.", valueName: "dir"))
-    var reportDir: String?
+    @OptionGroup var reports: ReportOptions
 
     @Flag(name: .customLong("no-bisect"), help: "Do not bisect a regression.")
     var noBisect = false
@@ -40,8 +38,8 @@ struct Nightly: ParsableCommand {
     func run() throws {
         try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
             let outcome = try NightlyDriver(paths: global.paths).run(NightlyRequest(
-                tree: tree, good: good, head: head, pipeline: pipeline, mode: measurement.mode,
-                reportDir: reportDir.map { URL(fileURLWithPath: $0) }, bisect: !noBisect))
+                tree: tree.tree, good: good, head: head, pipeline: pipeline, mode: measurement.mode,
+                reportDir: reports.url, bisect: !noBisect))
             emit(outcome.summary)
             return outcome.exitCode
         }

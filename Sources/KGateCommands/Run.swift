@@ -3,6 +3,7 @@ import Foundation
 import Gate
 import GuestImage
 import KGateCore
+import Pipeline
 import VirtualMachine
 import Workloads
 
@@ -10,7 +11,7 @@ import Workloads
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run a network workload on a kernel.",
-        discussion: "Built-in workloads: \(Workloads.builtinNames.joined(separator: ", ")).")
+        discussion: "Built-in workloads: \(WorkloadLoader.builtinNames.joined(separator: ", ")).")
 
     @OptionGroup var global: GlobalOptions
 
@@ -50,7 +51,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
-            var spec = try Workloads.load(workload)
+            var spec = try WorkloadLoader.load(workload)
             if let duration { spec.duration = duration }
             if let warmup { spec.warmup = warmup }
             if let trials { spec.trials = trials }
@@ -73,10 +74,10 @@ struct Run: ParsableCommand {
             let results = try WorkloadRunner.runTrials(spec: spec, kernel: kernelURL, image: imageURL, mode: resolved,
                                                        paths: paths, oneTrialPerBoot: oneTrialPerBoot, firstSeed: seed,
                                                        label: "run-\(spec.name)")
-            for r in results { emit(json ? try jsonLine(r.sample) : RunReport.line(spec, r)) }
+            for r in results { emit(json ? try jsonLine(r.sample) : RunCommandOutput.line(spec, r)) }
             let failed = results.filter { $0.sample.failure != nil }
             if !json && !results.isEmpty {
-                emit(RunReport.summary(spec, results, mode: resolved))
+                emit(RunCommandOutput.summary(spec, results, mode: resolved))
             }
             if failed.count == results.count, let first = failed.first {
                 throw KGateError.infrastructure("every trial of '\(spec.name)' failed in the guest",
@@ -94,7 +95,7 @@ struct Run: ParsableCommand {
 }
 
 /// Human-readable lines for `kgate run`.
-enum RunReport {
+enum RunCommandOutput {
     /// Counters worth a glance beside the metric.
     static let noteworthy = [
         "iperf3.retransmits", "iperf3.rtt_mean_us", "iperf3.udp_lost_percent", "iperf3.udp_jitter_ms",
@@ -122,11 +123,9 @@ enum RunReport {
     static func summary(_ spec: WorkloadSpec, _ results: [TrialResult], mode: MeasurementMode) -> String {
         let ok = results.filter { $0.sample.failure == nil }.map(\.sample.value)
         guard !ok.isEmpty else { return "\(spec.name): no valid trial (\(results.count) failed)" }
-        let mean = ok.reduce(0, +) / Double(ok.count)
-        let sd = ok.count > 1 ? (ok.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(ok.count - 1)).squareRoot() : 0
-        let sorted = ok.sorted()
-        let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        // The gate's own statistics, not a second copy of them.
+        let median = Statistics.median(ok) ?? 0
         return "\(spec.name) [\(mode.rawValue)]: \(ok.count)/\(results.count) valid, median \(format(median, unit: spec.metric.unit)), "
-            + String(format: "cv %.2f%%", mean == 0 ? 0 : sd / mean * 100)
+            + String(format: "cv %.2f%%", Statistics.coefficientOfVariation(ok) * 100)
     }
 }

@@ -3,36 +3,23 @@ import Foundation
 import KGateCore
 import KernelTree
 import PatchSeries
+import Pipeline
 
-/// Where a series comes from, shared by `show` and `apply`.
-struct SeriesSourceOptions: ParsableArguments {
-    @Argument(help: ArgumentHelp("An mbox, a .patch/.eml mail, a git format-patch directory, or a message-id (fetched from lore).",
+/// The series verbs' source: a positional source (the same as --series) plus the
+/// shared series options, and the mbox flavour.
+struct SeriesVerbSource: ParsableArguments {
+    @Argument(help: ArgumentHelp("The same as --series: an mbox, a .patch/.eml mail, a git format-patch directory, or a message-id.",
                                  valueName: "source"))
     var source: String?
 
-    @Option(name: .customLong("lore-url"), help: ArgumentHelp("The public-inbox to fetch message-ids from.", valueName: "url"))
-    var loreURL: String = SeriesLoader.defaultLoreURL
-
-    @Option(name: .customLong("patchwork"), help: ArgumentHelp("A patchwork instance (with --series).", valueName: "url"))
-    var patchworkURL: String?
-
-    @Option(name: .customLong("series"), help: ArgumentHelp("The patchwork series id.", valueName: "id"))
-    var seriesID: Int?
+    @OptionGroup var from: SeriesSourceOptions
 
     @Flag(name: .long, help: "The mbox is mboxo (only '>From ' is unescaped); default mboxrd.")
     var mboxo = false
 
     func load() throws -> PatchSeries.Series {
-        var patchwork: PatchworkSeriesRef?
-        switch (patchworkURL, seriesID) {
-        case let (url?, id?): patchwork = PatchworkSeriesRef(baseURL: url, seriesID: id)
-        case (nil, nil): break
-        default: throw KGateError.usage("--patchwork and --series go together", fix: "pass both, e.g. --patchwork https://patchwork.kernel.org --series 123456")
-        }
-        if patchwork != nil && source != nil {
-            throw KGateError.usage("pass either a source or --patchwork/--series, not both")
-        }
-        let loader = SeriesLoader(loreURL: loreURL, mboxFormat: mboxo ? .mboxo : .mboxrd)
+        let (source, patchwork) = try from.resolve(positional: source)
+        let loader = SeriesLoader(loreURL: from.loreURL, mboxFormat: mboxo ? .mboxo : .mboxrd)
         let series = try loader.load(source: source, patchwork: patchwork)
         Console.shared.clear()
         // Nothing is left out silently: dropped messages and unapplied trailers go to stderr (and --json).
@@ -42,7 +29,7 @@ struct SeriesSourceOptions: ParsableArguments {
 }
 
 /// `kgate series`: show or apply a patch series.
-struct Series: ParsableCommand {
+struct SeriesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "series", abstract: "Show or apply a patch series.",
         discussion: SeriesHelp.discussion,
@@ -54,7 +41,7 @@ struct SeriesShow: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Assemble a series and print it.")
 
     @OptionGroup var global: GlobalOptions
-    @OptionGroup var from: SeriesSourceOptions
+    @OptionGroup var from: SeriesVerbSource
     @Flag(name: .long, help: "Print the series as JSON.") var json = false
 
     func run() throws {
@@ -70,15 +57,15 @@ struct SeriesShow: ParsableCommand {
     }
 }
 
-/// `kgate series apply <source> --tree T [--base REV] [--ref NAME]`: one commit
+/// `kgate series apply <source> [--tree T] [--base REV] [--ref NAME]`: one commit
 /// per patch on the base; the final commit id is the last stdout line.
 struct SeriesApply: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply", abstract: "Apply a series on a tree's base revision (am-style, one commit per patch).")
 
     @OptionGroup var global: GlobalOptions
-    @OptionGroup var from: SeriesSourceOptions
-    @Option(name: .long, help: ArgumentHelp("The registered tree.", valueName: "name")) var tree: String
+    @OptionGroup var from: SeriesVerbSource
+    @OptionGroup var treeOption: TreeOption
     @Option(name: .long, help: ArgumentHelp("The base revision (default: the series' base-commit).", valueName: "rev"))
     var base: String?
     @Option(name: .long, help: ArgumentHelp("The ref to point at the result (default refs/kgate/series/<patchset-hash>).", valueName: "name"))
@@ -91,6 +78,7 @@ struct SeriesApply: ParsableCommand {
                 throw KGateError.usage("the series names no base-commit", fix: "pass --base <rev>")
             }
             let refName = try SeriesApply.refName(ref, series: series)
+            let tree = try treeOption.tree ?? DefaultTree.ensure(paths: global.paths)
             let repo = try TreeStore(paths: global.paths).open(tree)
             let baseOID = try repo.resolve(baseRev)
             Console.shared.line("series: applying \(series.patches.count) patch(es) v\(series.version) on \(baseOID.prefix(12)) (\(tree))")

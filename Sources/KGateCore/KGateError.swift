@@ -83,7 +83,7 @@ public struct KGateError: Error, Sendable, CustomStringConvertible, Equatable {
     }
 
     /// The process exit code for this error (docs/DESIGN.md).
-    public var exitCode: Int32 { ExitCode.for(kind) }
+    public var exitCode: Int32 { KGateExitCode.for(kind) }
 
     /// The error for a stored run and its reports: what, where, cause, fix, then the excerpt.
     public var reportText: String {
@@ -110,7 +110,7 @@ public struct KGateError: Error, Sendable, CustomStringConvertible, Equatable {
 }
 
 /// Exit codes shared by `kgate check`, `kgate nightly` and the other verbs.
-public enum ExitCode {
+public enum KGateExitCode {
     public static let pass: Int32 = 0
     public static let regression: Int32 = 1
     public static let brokenPatch: Int32 = 2

@@ -72,7 +72,7 @@ struct BisectSession {
             let what = "good and bad are not distinguishable as a regression at \(Format.percent(gate.threshold, signed: false)): "
                 + (verdict.map { "\($0.outcome.rawValue), \($0.reason)" } ?? "no verdict")
             console.line("bisect: \(what)")
-            return outcome(exitCode: ExitCode.inconclusive, culprit: nil, candidates: [], summary: what)
+            return outcome(exitCode: KGateExitCode.inconclusive, culprit: nil, candidates: [], summary: what)
         }
         console.line("endpoints: \(verdict.reason)")
 
@@ -97,7 +97,7 @@ struct BisectSession {
             let summary = "skipped commits leave \(suspects.count) candidates for the first bad commit:\n  "
                 + list.joined(separator: "\n  ")
             console.line("bisect: \(summary)")
-            return outcome(exitCode: ExitCode.inconclusive, culprit: nil, candidates: suspects.map(\.oid), summary: summary)
+            return outcome(exitCode: KGateExitCode.inconclusive, culprit: nil, candidates: suspects.map(\.oid), summary: summary)
         }
         log.append("# first bad commit: [\(culprit.oid)] \(culprit.subject)")
         var summary = "first bad commit: \(culprit.oid) \(culprit.subject)"
@@ -123,10 +123,10 @@ struct BisectSession {
                 + doubts.joined(separator: "; and ")
                 + "; check the kernels with 'kgate build --verify REV' and bisect again\n  " + summary
             console.line("bisect: \(summary)")
-            return outcome(exitCode: ExitCode.inconclusive, culprit: nil, candidates: [culprit.oid], summary: summary)
+            return outcome(exitCode: KGateExitCode.inconclusive, culprit: nil, candidates: [culprit.oid], summary: summary)
         }
         console.line("bisect: \(summary)")
-        return outcome(exitCode: ExitCode.pass, culprit: culprit.oid, candidates: [culprit.oid], summary: summary)
+        return outcome(exitCode: KGateExitCode.pass, culprit: culprit.oid, candidates: [culprit.oid], summary: summary)
     }
 
     /// Pairs of built revisions whose images are byte-identical although their

@@ -83,10 +83,10 @@ public struct BisectStepDriver: Sendable {
             let result = classifier.classify(values)
             switch result.classification {
             case .good:
-                return BisectStepOutcome(exitCode: ExitCode.bisectGood, revision: head.oid,
+                return BisectStepOutcome(exitCode: KGateExitCode.bisectGood, revision: head.oid,
                                          line: "good \(head.oid) (median \(fmt(result.median, workload.spec.metric.unit))): \(result.reason)")
             case .bad:
-                return BisectStepOutcome(exitCode: ExitCode.bisectBad, revision: head.oid,
+                return BisectStepOutcome(exitCode: KGateExitCode.bisectBad, revision: head.oid,
                                          line: "bad \(head.oid) (median \(fmt(result.median, workload.spec.metric.unit))): \(result.reason)")
             case .skip, nil:
                 if values.count >= workload.gate.maxTrials {
@@ -121,7 +121,7 @@ public struct BisectStepDriver: Sendable {
     }
 
     private func skip(_ revision: String, _ why: String) -> BisectStepOutcome {
-        BisectStepOutcome(exitCode: ExitCode.bisectSkip, revision: revision, line: "skip \(revision): \(why)")
+        BisectStepOutcome(exitCode: KGateExitCode.bisectSkip, revision: revision, line: "skip \(revision): \(why)")
     }
 
     /// The good and bad samples of a stored run: a bisect's endpoints or a

@@ -191,8 +191,8 @@ public struct CheckDriver: Sendable {
         guard let post else { return }
         let state: PatchworkClient.CheckState
         switch exitCode {
-        case ExitCode.pass: state = .success
-        case ExitCode.regression, ExitCode.brokenPatch: state = .fail
+        case KGateExitCode.pass: state = .success
+        case KGateExitCode.regression, KGateExitCode.brokenPatch: state = .fail
         default: state = .warning
         }
         try PatchworkClient(baseURL: post.baseURL, token: post.token)

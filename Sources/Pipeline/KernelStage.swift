@@ -14,9 +14,10 @@ public struct KernelStage: Sendable {
     public let config: BuildConfig
     public let paths: CachePaths
 
-    public init(repository: KernelRepository, config: BuildConfig, paths: CachePaths, console: Console = .shared) {
+    public init(repository: KernelRepository, config: BuildConfig, paths: CachePaths, console: Console = .shared,
+                jobs: Int? = nil) {
         self.repository = repository
-        self.builder = KernelBuilder(paths: paths, console: console)
+        self.builder = KernelBuilder(paths: paths, console: console, jobs: jobs)
         self.config = config
         self.paths = paths
     }
@@ -35,12 +36,30 @@ public struct KernelStage: Sendable {
     /// Builds `revision` (a commit id). `.patch` errors from the build are the
     /// caller's to remap (a base that does not build is infrastructure).
     public func build(_ revision: String, baseline: BuildResult? = nil) throws -> BuildResult {
+        try stagedBuild(revision, baseline: baseline).result
+    }
+
+    /// What building one revision did: the result, and the checkout (none on a cache hit).
+    public struct StagedBuild: Sendable {
+        public var result: BuildResult
+        public var checkoutSeconds: Double
+        /// Files the checkout wrote; nil on a cache hit.
+        public var filesWritten: Int?
+    }
+
+    /// As `build`, with the checkout's cost (`kgate build --timings` prints it).
+    public func stagedBuild(_ revision: String, baseline: BuildResult? = nil) throws -> StagedBuild {
         let commit = try repository.commit(revision)
-        if let hit = builder.cachedResult(treeOID: commit.treeOID, config: config) { return hit }
+        if let hit = builder.cachedResult(treeOID: commit.treeOID, config: config) {
+            return StagedBuild(result: hit, checkoutSeconds: 0, filesWritten: nil)
+        }
+        let start = Date()
         let worktree = try repository.checkout(commit.oid, paths: paths, lockTimeout: 3600)
         defer { worktree.release() }
-        return try builder.build(source: worktree.url, treeOID: commit.treeOID, revision: commit.oid,
-                                 config: config, baseline: baseline)
+        let checkoutSeconds = Date().timeIntervalSince(start)
+        let result = try builder.build(source: worktree.url, treeOID: commit.treeOID, revision: commit.oid,
+                                       config: config, baseline: baseline)
+        return StagedBuild(result: result, checkoutSeconds: checkoutSeconds, filesWritten: worktree.stats.filesWritten)
     }
 
     /// As `build`, recording the outcome, and with the error's kind set by role:

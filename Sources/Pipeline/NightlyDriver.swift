@@ -48,7 +48,7 @@ public struct NightlyDriver: Sendable {
         let store = try ResultStore(url: paths.resultsDatabase)
         let lastGood = try request.good.map { try repository.resolve($0) }
             ?? store.listRuns(limit: 1000).first {
-                $0.kind == .nightly && $0.tree == treeName && $0.pipeline == spec.name && $0.exitCode == ExitCode.pass
+                $0.kind == .nightly && $0.tree == treeName && $0.pipeline == spec.name && $0.exitCode == KGateExitCode.pass
             }?.candidateRevision
         let mode = (request.mode ?? spec.mode).rawValue
         guard let good = lastGood, good != head else {
@@ -59,8 +59,8 @@ public struct NightlyDriver: Sendable {
             let summary = lastGood == nil
                 ? "first night for \(treeName) with \(spec.name): \(short(head)) recorded as the last good revision"
                 : "nothing landed since \(short(head))"
-            try recorder.finish(verdicts: [], exitCode: ExitCode.pass, clock: clock, note: summary)
-            return NightlyOutcome(exitCode: ExitCode.pass, run: recorder.run, summary: summary, culprit: nil)
+            try recorder.finish(verdicts: [], exitCode: KGateExitCode.pass, clock: clock, note: summary)
+            return NightlyOutcome(exitCode: KGateExitCode.pass, run: recorder.run, summary: summary, culprit: nil)
         }
         let landed = try repository.range(good: good, bad: head, firstParent: false)
         console.line("nightly \(treeName): \(landed.count) commit(s) landed since \(short(good))")

@@ -19,7 +19,7 @@ public final class RunRecorder: @unchecked Sendable {
         let run = try store.beginRun(start)
         self.run = run
         interruptHook = Supervisor.onInterrupt { signal in
-            try? store.markInterrupted(run: run, exitCode: ExitCode.interrupted(by: signal),
+            try? store.markInterrupted(run: run, exitCode: KGateExitCode.interrupted(by: signal),
                                        note: "interrupted by signal \(signal) before the verdict")
         }
     }

@@ -18,7 +18,7 @@ public enum WorkloadPlan {
                                    fix: "use one of: \(known.joined(separator: ", "))")
         }
         return try spec.workloads.filter { only.isEmpty || only.contains($0.workload) }.map { entry in
-            var workload = try Workloads.load(entry.workload)
+            var workload = try WorkloadLoader.load(entry.workload)
             if let d = entry.duration { workload.duration = max(1, Int(d.rounded())) }
             let trials = spec.trials(for: entry)
             var gate = GateConfig(threshold: spec.threshold(for: entry, mode: mode), direction: workload.direction,
@@ -38,7 +38,7 @@ public enum WorkloadPlan {
         if spec.workloads.contains(where: { $0.workload == name }), let w = try resolve(spec, mode: mode, only: [name]).first {
             workload = w
         } else {
-            let s = try Workloads.load(name)
+            let s = try WorkloadLoader.load(name)
             workload = MeasuredWorkload(spec: s, gate: GateConfig(
                 threshold: PipelineSpec.defaultThreshold(for: mode), direction: s.direction,
                 minTrials: spec.trials.min, maxTrials: spec.trials.max, step: spec.trials.step))
@@ -64,29 +64,5 @@ public enum GuestStage {
         console.line("measurement mode: \(mode.rawValue)")
         return GuestSetup(image: image.url, mode: mode, memoryMiB: spec.guest.memoryMiB, paths: paths,
                           pairing: spec.pairing)
-    }
-}
-
-/// Writes a stored run's reports into a directory: summary.md, junit.xml,
-/// kcidb.json, report.html, report.json.
-public enum ReportWriter {
-    public static let files: [(ReportFormat, String)] = [
-        (.md, "summary.md"), (.junit, "junit.xml"), (.kcidb, "kcidb.json"), (.html, "report.html"), (.json, "report.json"),
-    ]
-
-    @discardableResult
-    public static func write(_ report: RunReport, to directory: URL, origin: String) throws -> [URL] {
-        try CachePaths.ensureDirectory(directory)
-        return try files.map { format, name in
-            let url = directory.appendingPathComponent(name)
-            let text = try ReportExporter.render(report, format: format, options: ExportOptions(origin: origin))
-            do {
-                try Data(text.utf8).write(to: url, options: .atomic)
-            } catch {
-                throw KGateError.infrastructure("cannot write report", location: url.path,
-                                                fix: "check that --report-dir is writable")
-            }
-            return url
-        }
     }
 }

@@ -13,7 +13,7 @@ public enum JUnitExporter {
         var failures = report.workloads.filter { $0.verdict.outcome == .regression }.count
         var errors = report.workloads.filter { $0.verdict.outcome == .inconclusive }.count
         let noVerdict = report.workloads.isEmpty
-        let brokenPatch = noVerdict && run.exitCode == ExitCode.brokenPatch
+        let brokenPatch = noVerdict && run.exitCode == KGateExitCode.brokenPatch
         if brokenPatch { failures += 1 } else if noVerdict { errors += 1 }
         let tests = max(1, report.workloads.count)
         let suite = "kgate \(run.kind.rawValue) run \(run.id)"

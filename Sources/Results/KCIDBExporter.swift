@@ -61,7 +61,7 @@ public enum KCIDBExporter {
         var checkout: [String: Any] = [
             "id": checkoutID, "origin": origin, "tree_name": run.tree, "start_time": started,
             "patchset_hash": run.patchsetHash ?? "",
-            "valid": run.status != .failed || run.exitCode != ExitCode.brokenPatch,
+            "valid": run.status != .failed || run.exitCode != KGateExitCode.brokenPatch,
         ]
         // With patches, the checkout is the base commit plus the patchset (KCIDB);
         // without (nightly), the checked-out commit is the candidate itself.

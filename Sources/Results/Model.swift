@@ -201,12 +201,12 @@ public struct RunReport: Sendable, Codable, Equatable {
     /// What an exit code means (docs/DESIGN.md, "Exit codes").
     public static func meaning(ofExitCode code: Int32) -> String {
         switch code {
-        case ExitCode.pass: return "pass"
-        case ExitCode.regression: return "throughput regression"
-        case ExitCode.brokenPatch: return "the patch is broken (does not apply, build or boot)"
-        case ExitCode.inconclusive: return "inconclusive at the trial cap"
-        case ExitCode.infrastructure: return "infrastructure failure"
-        case ExitCode.usage: return "usage error"
+        case KGateExitCode.pass: return "pass"
+        case KGateExitCode.regression: return "throughput regression"
+        case KGateExitCode.brokenPatch: return "the patch is broken (does not apply, build or boot)"
+        case KGateExitCode.inconclusive: return "inconclusive at the trial cap"
+        case KGateExitCode.infrastructure: return "infrastructure failure"
+        case KGateExitCode.usage: return "usage error"
         default: return "exit code \(code)"
         }
     }

@@ -3,7 +3,7 @@ import KGateCore
 import Yams
 
 /// Loads workloads by built-in name or from a YAML file, validating keys and values.
-public enum Workloads {
+public enum WorkloadLoader {
     /// Largest workload file accepted.
     public static let maxFileBytes = 256 << 10
 
@@ -106,7 +106,7 @@ public enum Workloads {
     }
 }
 
-extension Workloads {
+extension WorkloadLoader {
     /// Names of the built-in workloads.
     public static var builtinNames: [String] { BuiltinWorkloads.names }
 }

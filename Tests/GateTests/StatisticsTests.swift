@@ -10,6 +10,13 @@ import TestSupport
         #expect(Statistics.median([]) == nil)
     }
 
+    /// By hand: [9, 10, 11] has mean 10, sample sd 1, so cv 0.1; too few values or a zero mean give 0.
+    @Test func coefficientOfVariationByHand() {
+        #expect(abs(Statistics.coefficientOfVariation([9, 10, 11]) - 0.1) < 1e-12)
+        #expect(abs(Statistics.coefficientOfVariation([2, 4]) - 2.0.squareRoot() / 3) < 1e-12)
+        #expect(Statistics.coefficientOfVariation([5]) == 0 && Statistics.coefficientOfVariation([-1, 1]) == 0)
+    }
+
     @Test func normalDistribution() {
         #expect(abs(Statistics.normalQuantile(0.975) - 1.959963984540054) < 1e-9)
         #expect(abs(Statistics.normalQuantile(0.001) + 3.090232306167813) < 1e-9)

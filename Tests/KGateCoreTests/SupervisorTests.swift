@@ -106,9 +106,9 @@ import TestSupport
                             userInfo: [NSFilePathErrorKey: "/cache/x", NSLocalizedDescriptionKey: "no space"])
         let wrapped = NSError(domain: NSCocoaErrorDomain, code: 640, userInfo: [NSUnderlyingErrorKey: posix])
         let e = KGateError.unexpected(wrapped, during: "check")
-        #expect(e.exitCode == ExitCode.infrastructure)
+        #expect(e.exitCode == KGateExitCode.infrastructure)
         #expect(e.cause?.contains("NSPOSIXErrorDomain code \(ENOSPC) path /cache/x") == true)
         #expect(e.description.contains("  cause: "))
-        #expect(ExitCode.interrupted(by: SIGINT) == 130 && ExitCode.interrupted(by: SIGTERM) == 143)
+        #expect(KGateExitCode.interrupted(by: SIGINT) == 130 && KGateExitCode.interrupted(by: SIGTERM) == 143)
     }
 }

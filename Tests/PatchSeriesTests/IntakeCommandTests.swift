@@ -10,11 +10,11 @@ struct IntakeCommandTests {
 
     @Test func inputThatIsNotMailExitsTwoWithAFix() throws {
         let r = try TestEnv.kgate(["series", "show", fixture("not-mail.txt")], timeout: 60)
-        #expect(r.exitCode == ExitCode.brokenPatch)
+        #expect(r.exitCode == KGateExitCode.brokenPatch)
         #expect(r.stderr.contains("error: the input is not a patch series: malformed mail header line"))
         #expect(r.stderr.contains("  fix: "))
         let pull = try TestEnv.kgate(["series", "show", fixture("git-pull.eml")], timeout: 60)
-        #expect(pull.exitCode == ExitCode.brokenPatch)
+        #expect(pull.exitCode == KGateExitCode.brokenPatch)
         #expect(pull.stderr.contains("is a pull request, not a patch") && pull.stderr.contains("  fix: "))
     }
 

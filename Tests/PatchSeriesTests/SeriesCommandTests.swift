@@ -31,18 +31,34 @@ struct SeriesCommandTests {
         #expect(r.stdout.contains("      Reviewed-by: Rev One <rev1@example.com>\n"))
     }
 
+    /// One grammar (issue 19): --series is a source in `series show` as in `check`,
+    /// the positional source is the same thing, and with --patchwork it is the id.
+    @Test(.tags(.unit)) func seriesOptionIsASourceAsInCheck() throws {
+        let path = Fixtures.url("fp-series").path
+        let byOption = try TestEnv.kgate(["series", "show", "--series", path], timeout: 60)
+        let byArgument = try TestEnv.kgate(["series", "show", path], timeout: 60)
+        #expect(byOption.exitCode == 0, "\(byOption.stderr)")
+        #expect(byOption.stdout == byArgument.stdout && byOption.stdout.hasPrefix("series v2"))
+        let twice = try TestEnv.kgate(["series", "show", path, "--series", path], timeout: 60)
+        #expect(twice.exitCode == KGateExitCode.usage && twice.stderr.contains("more than once"))
+        let notAnID = try TestEnv.kgate(["series", "show", "--patchwork", "http://127.0.0.1:1", "--series", path], timeout: 60)
+        #expect(notAnID.exitCode == KGateExitCode.usage && notAnID.stderr.contains("--series is the patchwork series id"))
+        let check = try TestEnv.kgate(["check", "--patchwork", "http://127.0.0.1:1", "--series", path], timeout: 60)
+        #expect(check.exitCode == KGateExitCode.usage && check.stderr.contains("--series is the patchwork series id"))
+    }
+
     @Test(.tags(.unit)) func usageAndPatchErrorsMapToExitCodes() throws {
         let noBase = try TestEnv.kgate(["series", "apply", Fixtures.url("multipart-x-patch.eml").path, "--tree", "linux"], timeout: 60)
-        #expect(noBase.exitCode == ExitCode.usage)
+        #expect(noBase.exitCode == KGateExitCode.usage)
         #expect(noBase.stderr.contains("names no base-commit"))
         let both = try TestEnv.kgate(["series", "show", "--patchwork", "http://127.0.0.1:1"], timeout: 60)
-        #expect(both.exitCode == ExitCode.usage)
+        #expect(both.exitCode == KGateExitCode.usage)
         let dir = try TestEnv.temporaryDirectory("cli-incomplete")
         for name in ["v2-0001-tcp_demo-raise-the-initial-window-to-16.patch", "v2-0003-tcp_demo-rename-to-tcp_demo_core.c.patch"] {
             try FileManager.default.copyItem(at: Fixtures.url("fp-series/\(name)"), to: dir.appendingPathComponent(name))
         }
         let incomplete = try TestEnv.kgate(["series", "show", dir.path], timeout: 60)
-        #expect(incomplete.exitCode == ExitCode.brokenPatch)
+        #expect(incomplete.exitCode == KGateExitCode.brokenPatch)
         #expect(incomplete.stderr.contains("series v2 is incomplete: it has 2 of 3 patches (1, 3); missing 2/3"))
     }
 }

@@ -59,7 +59,7 @@ import TestSupport
         try "dir /dev\nnod /dev/console 0600 c 5 1\ninit init\n".write(to: recipe, atomically: true, encoding: .utf8)
         let r = try TestEnv.kgate(["boot", "--kernel", kernel.path, "--mode", "tcg", "--recipe", recipe.path,
                                    "--append", "rdinit=/nonexistent", "--timeout", "120", "--", "true"])
-        #expect(r.exitCode == ExitCode.infrastructure)
+        #expect(r.exitCode == KGateExitCode.infrastructure)
         #expect(r.stderr.contains("boot: panic"))
         #expect(r.stderr.contains("Kernel panic - not syncing: No working init found"))
     }
@@ -104,7 +104,7 @@ import TestSupport
         let empty = try TestEnv.temporaryDirectory("empty-path")
         let r = try TestEnv.kgate(["boot", "--kernel", kernel.path, "--mode", "tcg", "--", "true"],
                                   environment: ["PATH": empty.path])
-        #expect(r.exitCode == ExitCode.infrastructure)
+        #expect(r.exitCode == KGateExitCode.infrastructure)
         #expect(r.stderr.contains("qemu-system-x86_64"))
         #expect(r.stderr.contains("apt-get install -y qemu-system-x86"))
     }

@@ -6,11 +6,11 @@ import TestSupport
 
 @Suite(.tags(.unit)) struct ModelTests {
     @Test func builtinsLoadAndMatchTheDocumentedFiles() throws {
-        let specs = try Workloads.builtins()
+        let specs = try WorkloadLoader.builtins()
         #expect(specs.map(\.name) == ["tcp-stream-10ms", "tcp-loss-20ms", "tcp-4flows", "udp-rate", "rr-latency", "tcp-memcg"])
         for spec in specs {
             let file = TestEnv.packageRoot.appendingPathComponent("pipelines/workloads/\(spec.name).yaml")
-            #expect(try Workloads.load(file.path) == spec, "embedded \(spec.name) differs from \(file.path): rerun generate.sh")
+            #expect(try WorkloadLoader.load(file.path) == spec, "embedded \(spec.name) differs from \(file.path): rerun generate.sh")
             #expect(!spec.description.isEmpty)
         }
         let byName = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
@@ -26,7 +26,7 @@ import TestSupport
     }
 
     @Test func unknownWorkloadListsTheKnownOnes() {
-        let e = expectKGateError { _ = try Workloads.load("tcp-nonesuch") }
+        let e = expectKGateError { _ = try WorkloadLoader.load("tcp-nonesuch") }
         #expect(e?.kind == .usage)
         #expect(e?.what.contains("tcp-nonesuch") == true)
         #expect(e?.fix?.contains("tcp-stream-10ms") == true && e?.fix?.contains("tcp-memcg") == true)
@@ -40,7 +40,7 @@ import TestSupport
     """
 
     func error(_ yaml: String) -> KGateError? {
-        expectKGateError { _ = try Workloads.parse(yaml: yaml, source: "test.yaml") }
+        expectKGateError { _ = try WorkloadLoader.parse(yaml: yaml, source: "test.yaml") }
     }
 
     @Test func errorsNameTheKey() {
@@ -78,10 +78,10 @@ import TestSupport
     }
 
     @Test func defaultsAndYamlRoundTrip() throws {
-        let spec = try Workloads.parse(yaml: Self.base, source: "t")
+        let spec = try WorkloadLoader.parse(yaml: Self.base, source: "t")
         #expect(spec.metric == .throughputBps && spec.direction == .higherIsBetter && spec.unit == "bit/s")
         #expect(spec.topology.rcvHost == "10.99.0.2" && spec.warmup == 1 && spec.flows == 1)
-        let rr = try Workloads.parse(yaml: "name: r\ntool: sockperf-pingpong\nmetric: latency_p99_us\n", source: "t")
+        let rr = try WorkloadLoader.parse(yaml: "name: r\ntool: sockperf-pingpong\nmetric: latency_p99_us\n", source: "t")
         #expect(rr.direction == .lowerIsBetter && rr.metric.unit == "us")
     }
 }

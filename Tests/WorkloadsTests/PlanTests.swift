@@ -15,7 +15,7 @@ import TestSupport
     }
 
     @Test func builtinPlansParseAndCarryTheirSettings() throws {
-        let specs = try Workloads.builtins()
+        let specs = try WorkloadLoader.builtins()
         let script = PlanGenerator.script(specs.map { PlannedRun(spec: $0, trials: 2, firstTrial: 3) })
         try checkSyntax(script)
         for i in 1...specs.count { #expect(script.contains("kg_workload_\(i) || kg_rc=$?")) }

@@ -27,7 +27,7 @@ enum Fixtures {
     }
 
     static func spec(_ run: String) throws -> WorkloadSpec {
-        try Workloads.load(dir.appendingPathComponent("host-runs/\(run)/workload.yaml").path)
+        try WorkloadLoader.load(dir.appendingPathComponent("host-runs/\(run)/workload.yaml").path)
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import GuestImage
 import KGateCore
 import VirtualMachine
+import Workloads
 
 /// The trials of one boot.
 public struct BootReport: Sendable {

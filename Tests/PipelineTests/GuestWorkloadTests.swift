@@ -3,8 +3,9 @@ import GuestImage
 import KGateCore
 import Testing
 import TestSupport
+import Pipeline
 import VirtualMachine
-@testable import Workloads
+import Workloads
 
 /// Every built-in workload for real in the guest on the shared kernel, deterministic
 /// mode, short durations, all in one boot (plus a 100 %-loss path and a missing
@@ -26,7 +27,7 @@ import VirtualMachine
 
     @Test func everyBuiltinInOneBoot() throws {
         let env = try Self.environment()
-        var runs = try Workloads.builtins().map { PlannedRun(spec: Self.short($0), trials: 1) }
+        var runs = try WorkloadLoader.builtins().map { PlannedRun(spec: Self.short($0), trials: 1) }
         let blackhole = WorkloadSpec(name: "loss-100", tool: .iperf3TCP, duration: 1, warmup: 0,
                                      shaping: ShapingSpec(snd: SideShaping(netem: NetemSpec(lossPercent: 100))))
         let badSysctl = WorkloadSpec(name: "bad-sysctl", tool: .iperf3TCP, duration: 1, warmup: 0,
@@ -69,7 +70,7 @@ import VirtualMachine
         #expect(rr.sample.failure == nil && rr.sample.value > 0 && (rr.sockperf?.observations ?? 0) > 10)
         let loss = try #require(byName["loss-100"]?.sample)
         #expect(loss.failure != nil && loss.value == 0, "100 % loss must be labelled, got \(loss.value)")
-        let bad = expectKGateError { _ = try TrialAnalyzer.analyze(runs[runs.count - 1], blobs: outcome.blobs) }
+        let bad = #expect(throws: KGateError.self) { try TrialAnalyzer.analyze(runs[runs.count - 1], blobs: outcome.blobs) }
         #expect(bad?.kind == .usage && bad?.excerpt?.contains("tcp_no_such_knob") == true)
     }
 
@@ -79,7 +80,7 @@ import VirtualMachine
     /// one after the other did not repeat: later workloads diverged.)
     @Test func sameSeedSameSampleAnotherSeedAnotherDraw() throws {
         let env = try Self.environment()
-        var spec = try Workloads.load("tcp-loss-20ms")
+        var spec = try WorkloadLoader.load("tcp-loss-20ms")
         spec.duration = 2
         func boot(_ seed: UInt64) throws -> Sample {
             let report = try WorkloadRunner.boot([PlannedRun(spec: spec, trials: 1)], kernel: env.kernel, image: env.image,
@@ -102,7 +103,7 @@ import VirtualMachine
 
     @Test func runnerTwoSeededTrials() throws {
         let env = try Self.environment()
-        let spec = Self.short(try Workloads.load("tcp-stream-10ms"))
+        let spec = Self.short(try WorkloadLoader.load("tcp-stream-10ms"))
         let samples = try WorkloadRunner.run(spec: spec, kernel: env.kernel, image: env.image, mode: .deterministic,
                                              trials: 2, paths: env.paths, firstTrial: 4, firstSeed: 11,
                                              label: "workloads-runner")
