@@ -21,14 +21,14 @@ struct GateSimulate: ParsableCommand {
         rate (A/A: regression or improvement reported; else: the loss caught as a regression) \
         and the mean trials per side used.
 
-        Replicates are seeded boots: trial k of base and trial k of candidate are one boot
-        each with the same seed k. A trial is mean × (1 + CV × x), x = √ρ·s_k + √(1−ρ)·z,
-        where s_k is the part of the noise the seed fixes (shared within pair k) and z the
-        part it does not (independent per boot); --correlation sets ρ (0: independent
-        draws, as in the real-time modes; 1: a deterministic guest, where an unchanged
-        kernel repeats its base sample exactly). Stalls (heavy-tail) hit single boots.
-        --paired prints, for every cell, the unpaired analysis (Mann–Whitney and its
-        Hodges–Lehmann interval on the pooled trials) next to the paired one (signed-rank
+        Replicates are seeded boots: trial k of base and trial k of candidate are one boot \
+        each with the same seed k. A trial is mean × (1 + CV × x), x = √ρ·s_k + √(1−ρ)·z, \
+        where s_k is the part of the noise the seed fixes (shared within pair k) and z the \
+        part it does not (independent per boot); --correlation sets ρ (0: independent \
+        draws, as in the real-time modes; 1: a deterministic guest, where an unchanged \
+        kernel repeats its base sample exactly). Stalls (heavy-tail) hit single boots. \
+        --paired prints, for every cell, the unpaired analysis (Mann–Whitney and its \
+        Hodges–Lehmann interval on the pooled trials) next to the paired one (signed-rank \
         test and Walsh-average interval on per-pair ratios), both on the same trials.
         """)
 
