@@ -1,5 +1,6 @@
 #!/bin/sh
 # Feasibility probe for memcg-sockpressure (issue 14), run by benchmarks/sockpressure-probe.sh.
+# args: TRIGGER(huge|thp|none) DUR HOT_MIB EXTFRAG DEFRAG COLD_MIB COLD_SLEEP
 # args: TRIGGER(thp|huge|none) DUR HOTMB
 COLD=${6:-30}; CSLEEP=${7:-0.5}; TRIG=${1:-thp}; DUR=${2:-5}; HOT=${3:-48}; EXTFRAG=${4:-500}; DEFRAG=${5:-defer}
 IP=/sbin/ip; TC=/sbin/tc
@@ -42,7 +43,7 @@ sleep 1
 case $TRIG in
 thp) kgate-mm thp ${TNAP:-50} & TP=$!
      sh -c "while :; do echo 1M > /sys/fs/cgroup/other/memory.reclaim; sleep ${RSLEEP:-0.5}; done" 2>/dev/null & TP="$TP $!" ;;
-huge) sh -c 'while :; do echo 2000 > /proc/sys/vm/nr_hugepages; sleep ${HSLEEP:-0.2}; done' & TP=$! ;;
+huge) sh -c "while :; do echo 2000 > /proc/sys/vm/nr_hugepages; echo 1M > /sys/fs/cgroup/other/memory.reclaim; sleep ${HSLEEP:-0.2}; done" 2>/dev/null & TP=$! ;;
 *) TP= ;;
 esac
 grep -E "pgscan|pgsteal|^file |file_mapped|active_file|inactive_file" /sys/fs/cgroup/rcv/memory.stat > /tmp/ms0
