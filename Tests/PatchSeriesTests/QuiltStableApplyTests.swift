@@ -28,4 +28,21 @@ struct QuiltStableApplyTests {
         let text = String(decoding: try #require(try repo.fileContent(commitID, path: "net/ipv4/tcp_input.c")), as: UTF8.self)
         #expect(text.contains("\t\tif (sample > old_sample)\n\t\t\tsample = old_sample;\n\t\tnew_sample = old_sample - (old_sample >> 3) + sample;"))
     }
+
+    /// The shipped port of "mm/vmpressure: skip socket pressure for costly order
+    /// reclaim" (issue 14) applies to the embedded tree and says what it changes.
+    @Test func theVmpressureFixAppliesToTheEmbeddedTree() throws {
+        try SharedKernel.ensureTree()
+        let mbox = TestEnv.packageRoot.appendingPathComponent("pipelines/examples/vmpressure-costly-order.mbox").path
+        let ref = "test/vmpressure-\(UUID().uuidString.prefix(8))"
+        let r = try TestEnv.kgate(["series", "apply", mbox, "--tree", TestEnv.defaultTreeName, "--base", "HEAD", "--ref", ref],
+                                  timeout: 300)
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        let repo = try TreeStore(paths: TestEnv.cache).open(TestEnv.defaultTreeName)
+        let commitID = TestEnv.lastLine(r.stdout)
+        #expect(try repo.commit(commitID).subject == "mm/vmpressure: skip socket pressure for costly order reclaim")
+        #expect(try repo.changedFiles(commitID) == ["include/linux/vmpressure.h", "mm/vmpressure.c", "mm/vmscan.c"])
+        let text = String(decoding: try #require(try repo.fileContent(commitID, path: "mm/vmpressure.c")), as: UTF8.self)
+        #expect(text.contains("PAGE_ALLOC_COSTLY_ORDER"))
+    }
 }
