@@ -68,7 +68,11 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("target-url"), help: ArgumentHelp("A URL for the check's link (the CI job).", valueName: "url"))
     var targetURL: String?
 
+    @OptionGroup var sharding: ShardOptions
+
     func validate() throws {
+        try sharding.validate(hasSeries: series != nil || lore != nil)
+        if sharding.artifacts != nil { return }
         if series == nil && lore == nil { throw ValidationError("give the series: --series SOURCE or --lore MSGID") }
         if series != nil && lore != nil { throw ValidationError("give either --series or --lore, not both") }
         if postPatchwork != nil && patchwork == nil { throw ValidationError("--post-patchwork needs --patchwork URL") }
@@ -76,6 +80,7 @@ struct Check: ParsableCommand {
 
     func run() throws {
         try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+            if let code = try runShard() { return code }
             let paths = global.paths
             var patchworkRef: PatchworkSeriesRef?
             if let patchwork {
