@@ -73,9 +73,9 @@ public struct MergeDriver: Sendable {
                 try CachePaths.ensureDirectory(reportDir)
                 try write(JSONEncoder().encode(wave), to: reportDir.appendingPathComponent(NextWave.fileName))
             }
-            console.line(line)
             return MergeOutcome(exitCode: ExitCode.inconclusive, run: nil, verdicts: verdicts, nextWave: wave, summary: line)
         }
+        if let reportDir { try? FileManager.default.removeItem(at: reportDir.appendingPathComponent(NextWave.fileName)) }
         return try store(shards, verdicts: verdicts, spec: spec, reportDir: reportDir, clock: clock)
     }
 
