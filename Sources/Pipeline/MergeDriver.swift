@@ -11,6 +11,14 @@ public struct NextWave: Codable, Sendable, Equatable {
     public var from: Int
     public var to: Int
     public var workloads: [String]
+    /// The shard options of the wave, as engines pass them on: `--trials A-B --workload W …`.
+    public var arguments: String
+
+    public init(from: Int, to: Int, workloads: [String]) {
+        self.from = from; self.to = to; self.workloads = workloads
+        arguments = (["--trials", "\(from)-\(to)"] + workloads.flatMap { ["--workload", $0] }).joined(separator: " ")
+    }
+
     public var trials: String { "\(from)-\(to)" }
 }
 
@@ -67,8 +75,7 @@ public struct MergeDriver: Sendable {
         if !pending.isEmpty {
             let from = (pending.map { shards.trialsMeasured($0.0) }.max() ?? 0) + 1
             let wave = NextWave(from: from, to: from - 1 + (pending.map(\.1).max() ?? 1), workloads: pending.map(\.0))
-            let line = "kgate merge: more trials needed: run the next wave with --trials \(wave.trials) "
-                + wave.workloads.map { "--workload \($0)" }.joined(separator: " ")
+            let line = "kgate merge: more trials needed: run the next wave's shards with \(wave.arguments)"
             if let reportDir {
                 try CachePaths.ensureDirectory(reportDir)
                 try write(JSONEncoder().encode(wave), to: reportDir.appendingPathComponent(NextWave.fileName))
@@ -92,17 +99,20 @@ public struct MergeDriver: Sendable {
             let seconds = (try? BuildResult.load(paths.root.appendingPathComponent("\(dir)/build.json")))?.durationSeconds ?? 0
             try recorder.build(BuildInfo(revision: revision, configHash: m.configHash, succeeded: true, seconds: seconds))
         }
+        // In trial order, one boot per trial and workload, as one machine records them.
         var trialSeconds = 0.0
-        for r in shards.results {
-            for (role, samples) in [(TrialRole.base, r.base), (.candidate, r.candidate)] {
-                let kernel = KernelUnderTest(role: role, revision: role == .base ? m.base : m.candidate,
-                                             image: URL(fileURLWithPath: "/"))
-                for boot in r.boots where boot.role == role {
-                    trialSeconds += boot.seconds
-                    try recorder.trials(kernel, samples: samples.filter { $0.workload == boot.workload && $0.trial == boot.trial },
-                                        boot: BootInfo(revision: kernel.revision, mode: r.mode, succeeded: true,
-                                                       seconds: boot.seconds))
-                }
+        let order = Dictionary(uniqueKeysWithValues: shards.workloads.enumerated().map { ($1, $0) })
+        for role in [TrialRole.base, .candidate] {
+            let kernel = KernelUnderTest(role: role, revision: role == .base ? m.base : m.candidate,
+                                         image: URL(fileURLWithPath: "/"))
+            let all = shards.results.flatMap { r in (role == .base ? r.base : r.candidate).map { (r, $0) } }
+            let trials = Dictionary(grouping: all) { TrialKey(trial: $0.1.trial, workload: order[$0.1.workload] ?? 0) }
+            for key in trials.keys.sorted() {
+                guard let group = trials[key], let (r, s) = group.first else { continue }
+                let seconds = r.boots.first { $0.role == role && $0.workload == s.workload && $0.trial == s.trial }?.seconds ?? 0
+                trialSeconds += seconds
+                try recorder.trials(kernel, samples: group.map(\.1),
+                                    boot: BootInfo(revision: kernel.revision, mode: r.mode, succeeded: true, seconds: seconds))
             }
         }
         clock.add("trials (all shards)", trialSeconds)
@@ -124,4 +134,10 @@ public struct MergeDriver: Sendable {
                                             fix: "check that --report-dir is writable")
         }
     }
+}
+
+private struct TrialKey: Hashable, Comparable {
+    var trial: Int
+    var workload: Int
+    static func < (a: TrialKey, b: TrialKey) -> Bool { (a.trial, a.workload) < (b.trial, b.workload) }
 }

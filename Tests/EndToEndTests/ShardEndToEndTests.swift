@@ -3,12 +3,13 @@ import KGateCore
 import Testing
 import TestSupport
 
-/// A sharded check (build once, 2 shards per wave on their own empty caches,
-/// merge) against `kgate check` on one machine with the same seeds: the same
+/// A sharded check of the regressing example (build once, 2 shards per wave on
+/// their own empty caches, merge, second wave, merge) against `kgate check` on one machine with the same seeds: the same
 /// samples (value, trial, seed), the same verdict and the same exit code.
 @Suite(.serialized, .tags(.endToEnd), .needs(.kernelSource, .qemu)) struct ShardEndToEndTests {
     static let pipeline = TestEnv.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/shard.yaml").path
-    static let series = TestEnv.packageRoot.appendingPathComponent("pipelines/examples/benign-tcp-cleanup.mbox").path
+    /// The regressing example: 2 pairs cannot settle a change, so the merge must ask for a second wave.
+    static let series = TestEnv.packageRoot.appendingPathComponent("pipelines/examples/regress-tcp-rcv-audit.mbox").path
 
     init() throws {
         try SharedKernel.ensureTree()
