@@ -51,7 +51,7 @@ for i in $(seq 1 "$WORKERS"); do
   buildbot-worker start "$WORK/w$i" >/dev/null
 done
 for _ in $(seq 1 60); do
-  [ "$(grep -c "attached" "$WORK/master/twistd.log" 2>/dev/null || true)" -ge "$WORKERS" ] && break
+  [ "$(grep -c "attaching from" "$WORK/master/twistd.log" 2>/dev/null || true)" -ge "$WORKERS" ] && break
   sleep 1
 done
 
