@@ -131,4 +131,24 @@ import TestSupport
             try driver.run(shardDirectories: wave1 + [wave1[0]], pipeline: Self.pipeline.path, reportDir: nil)
         }
     }
+
+    /// A merged nightly lands in the store as a nightly run: `kgate nightly` takes its head as the last good night.
+    @Test func mergedNightlyIsStoredAsANightlyRun() throws {
+        var manifest = try ArtifactManifest.load(try artifact()).manifest
+        manifest.kind = .nightly
+        let work = try TestEnv.temporaryDirectory("merge-nightly")
+        let cache = CachePaths(root: work.appendingPathComponent("cache"))
+        let dirs = try shards(work, manifest: manifest, trials: 1...6, count: 2)
+        _ = try MergeDriver(paths: cache, console: Console(interactive: false))
+            .run(shardDirectories: dirs, pipeline: Self.pipeline.path, reportDir: nil)
+        let runs = try ResultStore(url: cache.resultsDatabase).listRuns()
+        #expect(runs.isEmpty)  // wave 1 of a regression settles nothing: no run stored yet
+        let all = dirs + (try shards(work, manifest: manifest, trials: 7...10, count: 2))
+        let final = try MergeDriver(paths: cache, console: Console(interactive: false))
+            .run(shardDirectories: all, pipeline: Self.pipeline.path, reportDir: nil)
+        let run = try #require(try ResultStore(url: cache.resultsDatabase).listRuns().first)
+        #expect(run.id == final.run)
+        #expect(run.kind == .nightly)
+        #expect(run.candidateRevision == "c")
+    }
 }
