@@ -6,6 +6,7 @@ packages=(
   gcc make flex bison bc perl libelf-dev ccache xz-utils lz4 cpio kmod
   linux-source-6.12
   qemu-system-x86 busybox-static iperf3 sockperf iproute2 python3 git diffutils time
+  python3-venv buildbot buildbot-worker
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -16,4 +17,13 @@ if ((${#missing[@]})); then
   echo "kgate: installing ${missing[*]}" >&2
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
+fi
+# The CI templates' offline schema check (scripts/lint-ci.sh): check-jsonschema from
+# PyPI in its own venv; its vendored GitHub/GitLab schemas need no network at run time.
+lint_venv="${KGATE_LINT_VENV:-/opt/kgate-lint}"
+if [ ! -x "$lint_venv/bin/check-jsonschema" ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  echo "kgate: installing check-jsonschema into $lint_venv" >&2
+  $SUDO python3 -m venv "$lint_venv"
+  $SUDO "$lint_venv/bin/pip" install -q check-jsonschema
 fi

@@ -14,7 +14,10 @@ struct Build: ParsableCommand {
         The configuration is the base (tinyconfig by default) plus the fragments (default: \
         vm-images/kconfig/*.config) plus --set items, merged with merge_config semantics and \
         verified after olddefconfig. Builds are cached by (tree id, config hash, compiler): \
-        a hit returns the stored image without running make. The image path is the last stdout line.
+        a hit returns the stored image without running make. The image path is the last stdout line. \
+        --export DIR (with --series, or --base and --head) builds a check's base and candidate kernels and its \
+        guest image into DIR with a manifest of SHA-256 digests, for sharded checks; --import DIR verifies \
+        such a directory and copies it into the cache.
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -59,8 +62,11 @@ struct Build: ParsableCommand {
         """))
     var verify = false
 
+    @OptionGroup var artifact: ArtifactOptions
+
     func run() throws {
         try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+            if let code = try runArtifact() { return code }
             let started = Date()
             let paths = global.paths
             let base = ConfigBase.parse(configBase ?? "tinyconfig")

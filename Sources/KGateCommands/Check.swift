@@ -57,12 +57,16 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("target-url"), help: ArgumentHelp("A URL for the check's link (the CI job).", valueName: "url"))
     var targetURL: String?
 
+    @OptionGroup var sharding: ShardOptions
+
     func validate() throws {
+        try sharding.validate(hasSeries: from.series != nil || from.lore != nil)
         if postPatchwork != nil && from.patchwork == nil { throw ValidationError("--post-patchwork needs --patchwork URL") }
     }
 
     func run() throws {
         try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+            if let code = try runShard() { return code }
             let paths = global.paths
             let (source, patchworkRef) = try from.resolve()
             var post: PatchworkPost?

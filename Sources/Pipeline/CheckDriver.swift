@@ -144,7 +144,7 @@ public struct CheckDriver: Sendable {
         return CheckOutcome(exitCode: exitCode, run: recorder.run, verdicts: verdicts, summary: summary, reports: files)
     }
 
-    private func resolveBase(_ base: String?, repository: KernelRepository, explicit: Bool) throws -> String {
+    func resolveBase(_ base: String?, repository: KernelRepository, explicit: Bool) throws -> String {
         let rev = base ?? "HEAD"
         do {
             return try repository.resolve(rev)
@@ -163,7 +163,7 @@ public struct CheckDriver: Sendable {
                  mode: (mode ?? spec.mode).rawValue, pipeline: spec.name)
     }
 
-    private func commits(_ repository: KernelRepository, base: String, series: Series,
+    func commits(_ repository: KernelRepository, base: String, series: Series,
                          candidate: String) throws -> [RunCommit] {
         let baseInfo = try repository.commit(base)
         var out = [RunCommit(role: "base", commit: base, subject: baseInfo.subject, author: baseInfo.authorName)]

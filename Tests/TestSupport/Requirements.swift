@@ -16,6 +16,8 @@ public enum RealPart: String, Sendable, CaseIterable {
     case localServer
     /// Root with iperf3, iproute2 and busybox: network namespaces on this host.
     case hostNetwork
+    /// Debian's `buildbot` and `buildbot-worker` (a local CI engine for the sharded check).
+    case buildbot
 
     /// Why the part is unusable here, or nil when it is present.
     public var missing: String? {
@@ -40,6 +42,9 @@ public enum RealPart: String, Sendable, CaseIterable {
             for tool in ["iperf3", "ip"] where ProcessRunner.which(tool) == nil { absent.append(tool) }
             if !FileManager.default.fileExists(atPath: "/bin/busybox") { absent.append("/bin/busybox") }
             return absent.isEmpty ? nil : "needs " + absent.joined(separator: ", ")
+        case .buildbot:
+            let absent = ["buildbot", "buildbot-worker"].filter { ProcessRunner.which($0) == nil }
+            return absent.isEmpty ? nil : "\(absent.joined(separator: " and ")) missing (bash scripts/install-deps.sh)"
         }
     }
 }

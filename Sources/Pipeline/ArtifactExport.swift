@@ -1,0 +1,111 @@
+import Foundation
+import GuestImage
+import KernelBuild
+import KernelTree
+import KGateCore
+import PatchSeries
+import Results
+
+/// `kgate build --export DIR`: the build job of a sharded check. Applies the
+/// series on its base, builds both kernels and the guest image (cache hits
+/// when already built) and writes them to DIR with a manifest of digests
+/// (`ArtifactManifest`). A series that does not apply or build fails here
+/// with the check's exit code 2.
+public struct ArtifactExporter: Sendable {
+    public let paths: CachePaths
+    public let console: Console
+
+    public init(paths: CachePaths, console: Console = .shared) {
+        self.paths = paths
+        self.console = console
+    }
+
+    /// `head` nil: a check (the request's series applied on its base); `head`
+    /// set: a nightly comparison of `request.base` (the last good revision) with
+    /// `head`, no series, stored by the merge as a nightly run.
+    @discardableResult
+    public func export(_ request: CheckRequest, head: String? = nil, to directory: URL) throws -> ArtifactManifest {
+        let spec = try PipelineLoader.load(request.pipeline)
+        let config = try KernelStage.config(for: spec)
+        let driver = CheckDriver(paths: paths, console: console)
+        let treeName = try request.tree ?? DefaultTree.ensure(paths: paths, console: console)
+        let repository = try TreeStore(paths: paths).open(treeName)
+        let base: String, candidate: String, commits: [RunCommit]
+        var subject: String?, patchsetHash: String?
+        if let head {
+            base = try repository.resolve(request.base ?? "HEAD")
+            candidate = try repository.resolve(head)
+            let b = try repository.commit(base), c = try repository.commit(candidate)
+            commits = [RunCommit(role: "base", commit: base, subject: b.subject, author: b.authorName),
+                       RunCommit(role: "candidate", commit: candidate, subject: c.subject, author: c.authorName)]
+        } else {
+            let series = try SeriesLoader(loreURL: request.loreURL).load(source: request.series, patchwork: request.patchwork)
+            base = try driver.resolveBase(request.base ?? series.baseCommit, repository: repository,
+                                          explicit: request.base != nil)
+            candidate = try repository.apply(series.patchesToApply(), onto: base, refName: series.defaultRefName).last ?? base
+            console.line("applied \(series.patches.count) patch(es) on \(short(base)): candidate \(short(candidate))")
+            commits = try driver.commits(repository, base: base, series: series, candidate: candidate)
+            subject = series.coverSubject ?? series.patches.first?.subject
+            patchsetHash = series.patchsetHash
+        }
+        let stage = KernelStage(repository: repository, config: config, paths: paths, console: console)
+        let baseBuild = try stage.build(base, role: .base, recorder: nil, console: console)
+        let candidateBuild = try stage.build(candidate, role: .candidate, recorder: nil, baseline: baseBuild, console: console)
+        let image = try GuestImages.build(recipe: spec.guest.recipe ?? GuestImages.defaultRecipe(), paths: paths,
+                                          console: console)
+        let pipelineData = try readBoundedFile(spec.source, limit: 1 << 20, what: "pipeline file")
+
+        try CachePaths.ensureDirectory(directory)
+        var files: [ArtifactManifest.File] = []
+        func add(_ source: URL, as relative: String) throws {
+            let target = directory.appendingPathComponent(relative)
+            try CachePaths.ensureDirectory(target.deletingLastPathComponent())
+            try? FileManager.default.removeItem(at: target)
+            do { try FileManager.default.copyItem(at: source, to: target) } catch {
+                throw KGateError.infrastructure("cannot write the artifact file \(relative): \(error.localizedDescription)",
+                                                location: target.path, fix: "check that the export directory is writable")
+            }
+            files.append(try ArtifactManifest.entry(relative, in: directory))
+        }
+        func addBuild(_ r: BuildResult) throws -> String {
+            let dir = "builds/\(r.configHash)/\(r.treeOID)"
+            for name in ["bzImage", "build.json", "config", "build.log"] {
+                let src = r.directory.appendingPathComponent(name)
+                if name == "bzImage" || name == "build.json" || FileManager.default.fileExists(atPath: src.path) {
+                    try add(src, as: "\(dir)/\(name)")
+                }
+            }
+            return dir
+        }
+        let baseDir = try addBuild(baseBuild)
+        let candidateDir = baseDir == "builds/\(candidateBuild.configHash)/\(candidateBuild.treeOID)"
+            ? baseDir : try addBuild(candidateBuild)
+        let imagePath = "images/\(image.url.lastPathComponent)"
+        try add(image.url, as: imagePath)
+        let manifest = ArtifactManifest(
+            format: ArtifactManifest.formatVersion, kind: head == nil ? .check : .nightly, tree: treeName, base: base,
+            candidate: candidate, seriesSubject: subject, patchsetHash: patchsetHash, commits: commits,
+            pipeline: spec.name, pipelineDigest: Digest.sha256Hex(pipelineData), configHash: baseBuild.configHash,
+            baseBuild: baseDir, candidateBuild: candidateDir, guestImage: imagePath, files: files)
+        let url = directory.appendingPathComponent(ArtifactManifest.fileName)
+        do { try manifest.encoded().write(to: url, options: .atomic) } catch {
+            throw KGateError.infrastructure("cannot write the artifact manifest", location: url.path,
+                                            fix: "check that the export directory is writable")
+        }
+        let total = files.reduce(0) { $0 + $1.bytes }
+        console.line("artifact: \(files.count) files, \(total / 1024) KiB in \(directory.path)")
+        return manifest
+    }
+}
+
+extension PipelineSpec {
+    /// SHA-256 of the pipeline file: shards and the merge refuse another pipeline than the artifact's.
+    func checkDigest(against manifest: ArtifactManifest) throws {
+        let data = try readBoundedFile(source, limit: 1 << 20, what: "pipeline file")
+        guard Digest.sha256Hex(data) == manifest.pipelineDigest else {
+            throw KGateError.usage("pipeline \(name) (\(source.path)) is not the one the artifact was built with "
+                                   + "(\(manifest.pipeline))", location: source.path,
+                                   fix: "pass the same --pipeline to kgate build --export, the shards and kgate merge")
+        }
+    }
+}

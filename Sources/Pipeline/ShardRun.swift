@@ -1,0 +1,155 @@
+import Foundation
+import Gate
+import KGateCore
+import Results
+
+/// Shard K of N (1-based), from `--shard K/N`.
+public struct ShardSpec: Sendable, Equatable, Codable {
+    public var index: Int
+    public var count: Int
+
+    public init(index: Int, count: Int) { self.index = index; self.count = count }
+
+    public static func parse(_ text: String) throws -> ShardSpec {
+        let parts = text.split(separator: "/").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let k = parts[0], let n = parts[1], n >= 1, n <= 256, k >= 1, k <= n else {
+            throw KGateError.usage("bad --shard '\(text.prefix(40))'", fix: "write K/N with 1 ≤ K ≤ N ≤ 256, e.g. --shard 2/4")
+        }
+        return ShardSpec(index: k, count: n)
+    }
+
+    /// This shard's contiguous slice of `range`: the N slices partition it, in order.
+    public func slice(of range: ClosedRange<Int>) -> ClosedRange<Int>? {
+        let n = range.count
+        let lo = range.lowerBound + (index - 1) * n / count, hi = range.lowerBound + index * n / count - 1
+        return lo <= hi ? lo...hi : nil
+    }
+}
+
+/// Trial numbers `A-B` (1-based, inclusive), from `--trials`; trial k boots with seed `seedBase + k`.
+public enum TrialRangeParser {
+    public static func parse(_ text: String) throws -> ClosedRange<Int> {
+        let parts = text.split(separator: "-").map { Int($0) }
+        guard parts.count == 2, let a = parts[0], let b = parts[1], a >= 1, b >= a, b <= 10_000 else {
+            throw KGateError.usage("bad --trials '\(text.prefix(40))'", fix: "write A-B with 1 ≤ A ≤ B, e.g. --trials 7-10")
+        }
+        return a...b
+    }
+}
+
+/// What one shard measured, written to `--shard-dir` as
+/// `shard-K-of-N-trials-A-B.json` and read back by `kgate merge`.
+public struct ShardResult: Codable, Sendable {
+    public static let formatVersion = 1
+    public struct Boot: Codable, Sendable, Equatable {
+        public var role: TrialRole
+        public var workload: String
+        public var trial: Int
+        public var seconds: Double
+    }
+    public struct Failure: Codable, Sendable, Equatable {
+        public var exitCode: Int32
+        public var text: String
+    }
+
+    public var format: Int
+    public var artifact: String
+    public var manifest: ArtifactManifest
+    public var mode: String
+    public var seedBase: UInt64
+    public var shard: ShardSpec
+    public var trials: ClosedRange<Int>
+    public var workloads: [String]
+    public var base: [Sample]
+    public var candidate: [Sample]
+    public var boots: [Boot]
+    /// Set when a boot failed: the merge reports the run as the check would (exit 2 or 4).
+    public var failure: Failure?
+
+    public var fileName: String {
+        "shard-\(shard.index)-of-\(shard.count)-trials-\(trials.lowerBound)-\(trials.upperBound).json"
+    }
+}
+
+/// `kgate check --artifacts DIR --shard K/N --shard-dir OUT`: measures this
+/// shard's slice of trials of every workload on both kernels of an imported
+/// artifact, in deterministic mode (seeded boots pair by seed on any machine).
+public struct ShardDriver: Sendable {
+    public let paths: CachePaths
+    public let console: Console
+
+    public init(paths: CachePaths, console: Console = .shared) {
+        self.paths = paths
+        self.console = console
+    }
+
+    /// Returns the shard file written; a boot failure is written into it, then thrown.
+    @discardableResult
+    public func run(artifacts: URL, pipeline: String?, shard: ShardSpec, trials requested: ClosedRange<Int>?,
+                    only: [String], to directory: URL, seedBase: UInt64 = 0) throws -> URL {
+        let artifact = try ImportedArtifact.load(artifacts, paths: paths, console: console)
+        let spec = try PipelineLoader.load(pipeline)
+        try spec.checkDigest(against: artifact.manifest)
+        guard spec.mode == .deterministic else {
+            throw KGateError.usage("pipeline \(spec.name) measures in \(spec.mode.rawValue) mode; shards need deterministic mode",
+                                   location: spec.source.path,
+                                   fix: "set 'mode: deterministic': only seeded trials pair across machines")
+        }
+        let workloads = try WorkloadPlan.resolve(spec, mode: .deterministic, only: only)
+        let guest = GuestSetup(image: artifact.guestImage, mode: .deterministic, memoryMiB: spec.guest.memoryMiB,
+                               paths: paths, seedBase: seedBase)
+        let range = requested ?? 1...(workloads.map(\.gate.minTrials).max() ?? 1)
+        let slice = shard.slice(of: range)
+        console.line("shard \(shard.index)/\(shard.count): trials \(slice.map { "\($0.lowerBound)-\($0.upperBound)" } ?? "none") "
+                     + "of \(range.lowerBound)-\(range.upperBound), workloads \(workloads.map(\.spec.name).joined(separator: ", "))")
+        let runner = TrialRunner(guest: guest, recorder: nil)
+        let kernels = [KernelUnderTest(role: .base, revision: artifact.manifest.base, image: artifact.baseImage),
+                       KernelUnderTest(role: .candidate, revision: artifact.manifest.candidate, image: artifact.candidateImage)]
+        let console = self.console
+        let results = Concurrently.run(kernels) { kernel -> ([Sample], [ShardResult.Boot]) in
+            var samples: [Sample] = [], boots: [ShardResult.Boot] = []
+            for k in Array(slice ?? 1...0) {
+                for w in workloads {
+                    let start = Date()
+                    samples += try runner.run(kernel, workloads: [w], trials: [w.spec.name: 1], done: [w.spec.name: k - 1],
+                                              console: console)
+                    boots.append(.init(role: kernel.role, workload: w.spec.name, trial: k, seconds: Date().timeIntervalSince(start)))
+                }
+            }
+            return (samples, boots)
+        }
+        var result = ShardResult(format: ShardResult.formatVersion, artifact: artifact.digest, manifest: artifact.manifest,
+                                 mode: MeasurementMode.deterministic.rawValue, seedBase: seedBase, shard: shard,
+                                 trials: range, workloads: workloads.map(\.spec.name), base: [], candidate: [], boots: [])
+        var thrown: KGateError?
+        // The base's failure first, as ABMeasurement reports it.
+        for (kernel, r) in zip(kernels, results) {
+            switch r {
+            case .success(let (samples, boots)):
+                if kernel.role == .base { result.base = samples } else { result.candidate = samples }
+                result.boots += boots
+            case .failure(let error):
+                if thrown == nil { thrown = (error as? KGateError) ?? KGateError.unexpected(error, during: "shard") }
+            }
+        }
+        if let thrown { result.failure = .init(exitCode: thrown.exitCode, text: thrown.reportText) }
+        let url = try write(result, to: directory)
+        if let thrown { throw thrown }
+        console.line("shard \(shard.index)/\(shard.count): \(result.base.count)+\(result.candidate.count) samples in \(url.path)")
+        return url
+    }
+
+    private func write(_ result: ShardResult, to directory: URL) throws -> URL {
+        try CachePaths.ensureDirectory(directory)
+        let url = directory.appendingPathComponent(result.fileName)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do {
+            try encoder.encode(result).write(to: url, options: .atomic)
+        } catch {
+            throw KGateError.infrastructure("cannot write the shard's samples: \(error.localizedDescription)",
+                                            location: url.path, fix: "check that --shard-dir is writable")
+        }
+        return url
+    }
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Schema check of the CI templates in pipelines/ci/, offline: check-jsonschema's
+# vendored GitHub Actions and GitLab CI schemas (installed by scripts/install-deps.sh),
+# and a Python syntax check of the Buildbot master configuration.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tool="${KGATE_LINT_VENV:-/opt/kgate-lint}/bin/check-jsonschema"
+[ -x "$tool" ] || { echo "lint-ci: $tool missing; fix: bash scripts/install-deps.sh" >&2; exit 1; }
+"$tool" --builtin-schema vendor.github-workflows pipelines/ci/github-actions.yml
+"$tool" --builtin-schema vendor.gitlab-ci pipelines/ci/gitlab-ci.yml
+python3 -c "import ast, sys; ast.parse(open(sys.argv[1]).read())" pipelines/ci/buildbot/master.cfg
+echo "lint-ci: templates valid"
