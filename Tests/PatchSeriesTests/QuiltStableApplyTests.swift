@@ -9,15 +9,18 @@ import TestSupport
 /// with `kgate series apply` to the imported Debian 6.12 tree.
 @Suite("quilt stable patch on the 6.12 tree", .tags(.kernelBuild), .needs(.kernelSource))
 struct QuiltStableApplyTests {
-    @Test func appliesWithAuthorDateAndSubject() throws {
+    /// `kgate series apply SOURCE` on the embedded tree's HEAD under a fresh ref.
+    func apply(_ source: String, ref name: String) throws -> (KernelRepository, String, String) {
         try SharedKernel.ensureTree()
-        let patch = Fixtures.url("intake/quilt-stable.patch").path
-        let ref = "test/quilt-stable-\(UUID().uuidString.prefix(8))"
-        let r = try TestEnv.kgate(["series", "apply", patch, "--tree", TestEnv.defaultTreeName, "--base", "HEAD", "--ref", ref],
+        let ref = "test/\(name)-\(UUID().uuidString.prefix(8))"
+        let r = try TestEnv.kgate(["series", "apply", source, "--tree", TestEnv.defaultTreeName, "--base", "HEAD", "--ref", ref],
                                   timeout: 300)
         #expect(r.exitCode == 0, "\(r.stderr)")
-        let repo = try TreeStore(paths: TestEnv.cache).open(TestEnv.defaultTreeName)
-        let commitID = TestEnv.lastLine(r.stdout)
+        return (try TreeStore(paths: TestEnv.cache).open(TestEnv.defaultTreeName), TestEnv.lastLine(r.stdout), ref)
+    }
+
+    @Test func appliesWithAuthorDateAndSubject() throws {
+        let (repo, commitID, ref) = try apply(Fixtures.url("intake/quilt-stable.patch").path, ref: "quilt-stable")
         #expect(try repo.resolve("refs/kgate/" + ref) == commitID)
         let commit = try repo.commit(commitID)
         #expect(commit.authorName == "Eric Netdev" && commit.authorEmail == "eric@example.com")
@@ -32,14 +35,8 @@ struct QuiltStableApplyTests {
     /// The shipped port of "mm/vmpressure: skip socket pressure for costly order
     /// reclaim" (issue 14) applies to the embedded tree and says what it changes.
     @Test func theVmpressureFixAppliesToTheEmbeddedTree() throws {
-        try SharedKernel.ensureTree()
         let mbox = TestEnv.packageRoot.appendingPathComponent("pipelines/examples/vmpressure-costly-order.mbox").path
-        let ref = "test/vmpressure-\(UUID().uuidString.prefix(8))"
-        let r = try TestEnv.kgate(["series", "apply", mbox, "--tree", TestEnv.defaultTreeName, "--base", "HEAD", "--ref", ref],
-                                  timeout: 300)
-        #expect(r.exitCode == 0, "\(r.stderr)")
-        let repo = try TreeStore(paths: TestEnv.cache).open(TestEnv.defaultTreeName)
-        let commitID = TestEnv.lastLine(r.stdout)
+        let (repo, commitID, _) = try apply(mbox, ref: "vmpressure")
         #expect(try repo.commit(commitID).subject == "mm/vmpressure: skip socket pressure for costly order reclaim")
         #expect(try repo.changedFiles(commitID) == ["include/linux/vmpressure.h", "mm/vmpressure.c", "mm/vmscan.c"])
         let text = String(decoding: try #require(try repo.fileContent(commitID, path: "mm/vmpressure.c")), as: UTF8.self)
