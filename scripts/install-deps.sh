@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(
   libgit2-dev libcurl4-openssl-dev zlib1g-dev libssl-dev pkg-config
-  gcc make flex bison bc perl libelf-dev ccache xz-utils lz4 cpio kmod
+  gcc libc6-dev make flex bison bc perl libelf-dev ccache xz-utils lz4 cpio kmod
   linux-source-6.12
   qemu-system-x86 busybox-static iperf3 sockperf iproute2 python3 git diffutils time
   python3-venv buildbot buildbot-worker

@@ -36,9 +36,13 @@ public struct CounterRule: Sendable, Codable, Equatable {
     public var minTrials: Int
     /// At most this many changes are reported (largest relative change first).
     public var limit: Int
+    /// Counters reported first whenever a trial measured them, moved or not, in this
+    /// order (a workload's `evidence`: what proves its mechanism); not counted in `limit`.
+    public var pinned: [String]
 
     public init(minRelative: Double = 0.5, minAbsolute: Double = 10, minConsistency: Double = 0.9,
-                minTrials: Int = 3, limit: Int = 8) {
+                minTrials: Int = 3, limit: Int = 8, pinned: [String] = []) {
+        self.pinned = pinned
         self.minRelative = minRelative
         self.minAbsolute = minAbsolute
         self.minConsistency = minConsistency
@@ -71,7 +75,26 @@ public enum CounterExplainer {
             guard superiority >= rule.minConsistency || superiority <= 1 - rule.minConsistency else { continue }
             found.append((CounterChange(name: name, baseMedian: bm, candidateMedian: cm, superiority: superiority), relative))
         }
-        return found.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.name < $1.0.name }.prefix(rule.limit).map(\.0)
+        let moved = found.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.name < $1.0.name }
+            .filter { !rule.pinned.contains($0.0.name) }.prefix(rule.limit).map(\.0)
+        return pinned(base: base, candidate: candidate, rule.pinned, names) + moved
+    }
+}
+
+extension CounterExplainer {
+    static func pinned(base: [[String: Double]], candidate: [[String: Double]], _ pinned: [String],
+                       _ names: Set<String>) -> [CounterChange] {
+        var out: [CounterChange] = []
+        for name in pinned where names.contains(name) && !out.contains(where: { $0.name == name }) {
+            let b = base.map { $0[name] ?? 0 }.filter(\.isFinite)
+            let c = candidate.map { $0[name] ?? 0 }.filter(\.isFinite)
+            guard let bm = Statistics.median(b), let cm = Statistics.median(c) else { continue }
+            var wins = 0.0
+            for x in b { for y in c { wins += y > x ? 1 : (y == x ? 0.5 : 0) } }
+            out.append(CounterChange(name: name, baseMedian: bm, candidateMedian: cm,
+                                     superiority: wins / Double(max(1, b.count * c.count))))
+        }
+        return out
     }
 }
 

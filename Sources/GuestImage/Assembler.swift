@@ -46,6 +46,10 @@ enum ImageAssembler {
             case .node(let path, let mode, let isBlock, let major, let minor):
                 add(CpioEntry(path: path, kind: isBlock ? .blockDevice(major: major, minor: minor)
                                 : .characterDevice(major: major, minor: minor), permissions: mode))
+            case .compile(let source, let destination):
+                let url = recipe.resolveSource(source)
+                _ = try read(url, "C source")
+                add(CpioEntry(path: destination, kind: .file(try HelperCompiler.compile(url, recipe: recipe.url)), permissions: 0o755))
             case .initScript(let source):
                 add(CpioEntry(path: "init", kind: .file(try read(recipe.resolveSource(source), "init script")), permissions: 0o755))
             }

@@ -17,6 +17,9 @@ public enum RecipeItem: Sendable, Equatable {
     case node(path: String, mode: UInt32, isBlock: Bool, major: UInt32, minor: UInt32)
     /// `init SRC`: the guest init script, installed as /init (0755).
     case initScript(source: String)
+    /// `compile SRC DST`: a C source compiled on the host at image-build time
+    /// (`cc -O2 -static`), installed at DST (0755).
+    case compile(source: String, destination: String)
 }
 
 /// A parsed recipe: its items, the text (part of the image hash) and where it lives.
@@ -80,6 +83,10 @@ public struct Recipe: Sendable, Equatable {
                 guard let major = UInt32(words[4]), let minor = UInt32(words[5]) else { throw bad("invalid device numbers") }
                 items.append(.node(path: try guestPath(words[1]), mode: try octal(words[2]), isBlock: words[3] == "b",
                                    major: major, minor: minor))
+            case "compile":
+                try count(2...2)
+                guard words[1].hasSuffix(".c") else { throw bad("'compile' takes a C source ending in .c") }
+                items.append(.compile(source: words[1], destination: try guestPath(words[2])))
             case "init":
                 try count(1...1)
                 items.append(.initScript(source: words[1]))

@@ -170,6 +170,7 @@ public struct ABMeasurement: Sendable {
                     let gate = AdaptiveGate(w.gate)
                     let (decision, verdict) = gate.decide(workload: name, metric: w.spec.metric.rawValue,
                                                           base: samples[.base] ?? [], candidate: samples[.candidate] ?? [],
+                                                          counterRule: CounterRule(pinned: w.spec.evidence),
                                                           pairing: runner.guest.pairing)
                     if let verdict {
                         verdicts[name] = verdict

@@ -56,8 +56,10 @@ public enum CounterParsers {
         return out
     }
 
-    /// /proc/vmstat: the reclaim and compaction counters.
-    public static let vmstatPrefixes = ["allocstall", "kswapd", "compact", "pgscan", "pgsteal", "oom_kill", "workingset"]
+    /// /proc/vmstat: the reclaim and compaction counters, and the order-9 requests of
+    /// hugetlb and THP (`htlb_buddy_alloc_*`, `thp_*`).
+    public static let vmstatPrefixes = ["allocstall", "kswapd", "compact", "pgscan", "pgsteal", "oom_kill", "workingset",
+                                        "htlb_buddy", "thp_fault", "thp_collapse"]
 
     public static func vmstat(_ text: String) throws -> CounterSnapshot {
         try keyValue(text, prefix: "vmstat.") { name in vmstatPrefixes.contains { name.hasPrefix($0) } }

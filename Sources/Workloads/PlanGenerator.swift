@@ -40,6 +40,7 @@ public enum PlanGenerator {
 
     public static func script(_ runs: [PlannedRun]) -> String {
         var s = prelude
+        if needsPressureFunctions(runs) { s += pressureFunctions }
         for (i, run) in runs.enumerated() { s += workloadFunction(run, index: i + 1) }
         s += "kgate_plan() {\n    kg_rc=0\n"
         for i in runs.indices { s += "    kg_workload_\(i + 1) || kg_rc=$?\n" }
@@ -149,8 +150,10 @@ public enum PlanGenerator {
         fi
     }
 
-    # kg_teardown: removes the namespaces (and the veth with them), the cgroup, restores sysctls.
+    # kg_teardown: stops memory pressure, removes the namespaces (and the veth with
+    # them), the cgroup, restores sysctls.
     kg_teardown() {
+        [ -d /tmp/kgate-mp ] && kg_mp_teardown
         "$KG_IP" netns del snd 2>/dev/null
         "$KG_IP" netns del rcv 2>/dev/null
         [ -d /sys/fs/cgroup/kgate-rcv ] && rmdir /sys/fs/cgroup/kgate-rcv 2>/dev/null

@@ -106,6 +106,7 @@ extension PlanGenerator {
                 s += "    kg_step \(q("\(n).setup.cgroup-\(file)")) sh -c \(q("echo \(value) > \(cgroupPath)/\(file)")) || { kg_teardown; return 2; }\n"
             }
         }
+        if let mp = w.memoryPressure { s += pressureSetup(w, mp) }
         let server = serverCommand(w).map(q).joined(separator: " ")
         let serverLaunch: String
         if cgroupDir.isEmpty {
@@ -127,11 +128,11 @@ extension PlanGenerator {
                 \(serverLaunch) > "$KG_DIR/server.out" 2> "$KG_DIR/server.err" &
                 kg_spid=$!
                 if kg_wait_listen rcv \(hexPort); then
-                    kgate_run "$kg_p.\(toolBlob)" timeout \(w.duration + w.warmup + 60) "$KG_IP" netns exec snd \(client)
+        \(trialStart(w))            kgate_run "$kg_p.\(toolBlob)" timeout \(w.duration + w.warmup + 60) "$KG_IP" netns exec snd \(client)
                 else
                     kg_fail "$kg_p.\(toolBlob)" "the server did not listen on port \(port) within 10 s"
                 fi
-                kg_stop $kg_spid \(serverGrace)
+        \(trialStop(w))        kg_stop $kg_spid \(serverGrace)
                 kgate_put "$kg_p.server.out" "$KG_DIR/server.out"
                 kgate_put "$kg_p.server.err" "$KG_DIR/server.err"
                 kg_snap "$kg_p.after" \(q(cgroupDir))

@@ -35,6 +35,13 @@ public enum TrialAnalyzer {
         let tool = BlobNames.toolRun(w.name, t, w.tool)
         let stderr = bounded(blobs["\(tool).err"]?.text ?? "")
         var counters = try counterDeltas(w, t, blobs)
+        if w.socketSampleSeconds != nil, let ss = blobs["\(BlobNames.trial(w.name, t)).rcv.ss"] {
+            do {
+                for (k, v) in SocketSamples.counters(try SocketSamples.parse(ss.text)) { counters[k] = v }
+            } catch let e as KGateError {
+                throw e.with(location: "guest blob \(ss.name)")
+            }
+        }
         var result = TrialResult(sample: Sample(workload: w.name, metric: w.metric.rawValue, unit: w.metric.unit,
                                                 value: 0, trial: t),
                                  iperf3: nil, sockperf: nil, toolExitCode: nil, toolStderr: stderr)

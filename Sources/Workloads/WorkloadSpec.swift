@@ -125,6 +125,52 @@ public struct CgroupSpec: Sendable, Codable, Equatable {
     public init(memoryMax: String? = nil, memoryHigh: String? = nil) { self.memoryMax = memoryMax; self.memoryHigh = memoryHigh }
 }
 
+/// Costly-order reclaim that walks the receiver's cgroup while it is far from any
+/// limit (the memcg-sockpressure scenario): hot mapped file pages charged to the
+/// receiver's cgroup on ext2 over a loop device (reclaim scans and keeps them), a
+/// cold page-cache stream in a sibling cgroup, memory fragmented so that no order-9
+/// block can form (one pinned page per 2 MiB block), and a trigger that asks for
+/// order-9 pages every `intervalMs` during each trial. Needs `cgroup` and the
+/// image's `kgate-mm` helper.
+public struct MemoryPressureSpec: Sendable, Codable, Equatable {
+    public enum Trigger: String, Sendable, Codable, CaseIterable {
+        /// Writes vm.nr_hugepages: order-9 allocations with direct reclaim and kswapd at order 9.
+        case hugetlb
+        /// Faults MADV_HUGEPAGE regions with THP defrag=defer: kswapd woken at order 9.
+        case thp
+    }
+    public var trigger: Trigger
+    public var intervalMs: Int
+    /// vm.nr_hugepages asked for in each round (hugetlb).
+    public var hugepages: Int
+    public var hotFileMiB: Int
+    public var coldFileMiB: Int
+    /// Free memory left unfragmented by `kgate-mm frag`.
+    public var keepFreeMiB: Int
+
+    enum CodingKeys: String, CodingKey {
+        case trigger, intervalMs = "interval_ms", hugepages, hotFileMiB = "hot_file_mib"
+        case coldFileMiB = "cold_file_mib", keepFreeMiB = "keep_free_mib"
+    }
+
+    public init(trigger: Trigger = .hugetlb, intervalMs: Int = 200, hugepages: Int = 2000, hotFileMiB: Int = 48,
+                coldFileMiB: Int = 30, keepFreeMiB: Int = 48) {
+        self.trigger = trigger; self.intervalMs = intervalMs; self.hugepages = hugepages
+        self.hotFileMiB = hotFileMiB; self.coldFileMiB = coldFileMiB; self.keepFreeMiB = keepFreeMiB
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = MemoryPressureSpec()
+        self.init(trigger: try c.decodeIfPresent(Trigger.self, forKey: .trigger) ?? d.trigger,
+                  intervalMs: try c.decodeIfPresent(Int.self, forKey: .intervalMs) ?? d.intervalMs,
+                  hugepages: try c.decodeIfPresent(Int.self, forKey: .hugepages) ?? d.hugepages,
+                  hotFileMiB: try c.decodeIfPresent(Int.self, forKey: .hotFileMiB) ?? d.hotFileMiB,
+                  coldFileMiB: try c.decodeIfPresent(Int.self, forKey: .coldFileMiB) ?? d.coldFileMiB,
+                  keepFreeMiB: try c.decodeIfPresent(Int.self, forKey: .keepFreeMiB) ?? d.keepFreeMiB)
+    }
+}
+
 /// One network workload: what runs in the guest, on which path, and what it reports.
 public struct WorkloadSpec: Sendable, Codable, Equatable {
     public var name: String
@@ -147,6 +193,13 @@ public struct WorkloadSpec: Sendable, Codable, Equatable {
     public var shaping: ShapingSpec
     public var tuning: TuningSpec
     public var cgroup: CgroupSpec?
+    public var memoryPressure: MemoryPressureSpec?
+    /// Receiver socket state (`ss -tin`) sampled every this many seconds during a trial
+    /// (counters `rcv.ss.*`); nil: not sampled.
+    public var socketSampleSeconds: Int?
+    /// Counters the report always shows for this workload (the evidence of its
+    /// mechanism), before the counters that moved most.
+    public var evidence: [String]
     public var metric: WorkloadMetric
     public var direction: MetricDirection
     /// Regression threshold in percent; nil: the gate's default for the mode.
@@ -155,6 +208,7 @@ public struct WorkloadSpec: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case name, description, tool, duration, warmup, trials, flows, reverse, bidirectional
         case udpRate = "udp_rate", messageSize = "message_size", topology, shaping, tuning, cgroup, metric, direction
+        case memoryPressure = "memory_pressure", socketSampleSeconds = "socket_sample_seconds", evidence
         case thresholdPercent = "threshold_percent"
     }
 
@@ -162,11 +216,13 @@ public struct WorkloadSpec: Sendable, Codable, Equatable {
                 trials: Int = 5, flows: Int = 1, reverse: Bool = false, bidirectional: Bool = false,
                 udpRate: String? = nil, messageSize: Int? = nil, topology: TopologySpec = TopologySpec(),
                 shaping: ShapingSpec = ShapingSpec(), tuning: TuningSpec = TuningSpec(), cgroup: CgroupSpec? = nil,
+                memoryPressure: MemoryPressureSpec? = nil, socketSampleSeconds: Int? = nil, evidence: [String] = [],
                 metric: WorkloadMetric? = nil, direction: MetricDirection? = nil, thresholdPercent: Double? = nil) {
         self.name = name; self.description = description; self.tool = tool; self.duration = duration
         self.warmup = warmup; self.trials = trials; self.flows = flows; self.reverse = reverse
         self.bidirectional = bidirectional; self.udpRate = udpRate; self.messageSize = messageSize
         self.topology = topology; self.shaping = shaping; self.tuning = tuning; self.cgroup = cgroup
+        self.memoryPressure = memoryPressure; self.socketSampleSeconds = socketSampleSeconds; self.evidence = evidence
         let m = metric ?? WorkloadSpec.defaultMetric(for: tool)
         self.metric = m
         self.direction = direction ?? m.defaultDirection
@@ -196,6 +252,9 @@ public struct WorkloadSpec: Sendable, Codable, Equatable {
             shaping: try c.decodeIfPresent(ShapingSpec.self, forKey: .shaping) ?? ShapingSpec(),
             tuning: try c.decodeIfPresent(TuningSpec.self, forKey: .tuning) ?? TuningSpec(),
             cgroup: try c.decodeIfPresent(CgroupSpec.self, forKey: .cgroup),
+            memoryPressure: try c.decodeIfPresent(MemoryPressureSpec.self, forKey: .memoryPressure),
+            socketSampleSeconds: try c.decodeIfPresent(Int.self, forKey: .socketSampleSeconds),
+            evidence: try c.decodeIfPresent([String].self, forKey: .evidence) ?? [],
             metric: try c.decodeIfPresent(WorkloadMetric.self, forKey: .metric),
             direction: try c.decodeIfPresent(MetricDirection.self, forKey: .direction),
             thresholdPercent: try c.decodeIfPresent(Double.self, forKey: .thresholdPercent))

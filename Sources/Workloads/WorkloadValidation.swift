@@ -47,6 +47,31 @@ extension WorkloadSpec {
             }
             if cg.memoryMax == nil && cg.memoryHigh == nil { throw bad("cgroup", "set memory_max or memory_high") }
         }
+        try validatePressureAndEvidence(bad)
+    }
+
+    private func validatePressureAndEvidence(_ bad: (String, String, String?) -> KGateError) throws {
+        if let mp = memoryPressure {
+            if cgroup == nil {
+                throw bad("memory_pressure", "needs the receiver's cgroup: reclaim must walk it", "add cgroup: {memory_max: 512M}")
+            }
+            let ranges: [(String, Int, ClosedRange<Int>)] = [
+                ("interval_ms", mp.intervalMs, 10...10_000), ("hugepages", mp.hugepages, 1...100_000),
+                ("hot_file_mib", mp.hotFileMiB, 1...1024), ("cold_file_mib", mp.coldFileMiB, 1...1024),
+                ("keep_free_mib", mp.keepFreeMiB, 8...4096),
+            ]
+            for (key, value, range) in ranges where !range.contains(value) {
+                throw bad("memory_pressure.\(key)", "\(value) is outside \(range.lowerBound)...\(range.upperBound)", nil)
+            }
+        }
+        if let s = socketSampleSeconds {
+            guard tool != .sockperfPingPong else { throw bad("socket_sample_seconds", "samples iperf3's TCP receiver", nil) }
+            guard (1...3600).contains(s) else { throw bad("socket_sample_seconds", "\(s) is outside 1...3600", nil) }
+        }
+        guard evidence.count <= 16 else { throw bad("evidence", "\(evidence.count) counters; at most 16", nil) }
+        for e in evidence where e.range(of: #"^[A-Za-z0-9._:+()-]{1,160}$"#, options: .regularExpression) == nil {
+            throw bad("evidence", "'\(e.prefix(80))' is not a counter name like memcg.stat.pgscan", nil)
+        }
     }
 
     private func validateTopology(_ bad: (String, String, String?) -> KGateError) throws {

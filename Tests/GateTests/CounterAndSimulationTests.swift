@@ -44,6 +44,22 @@ import TestSupport
         #expect(changes.map(\.summary) == ["TcpExt.TCPOFOQueue 400 → 0"])
         #expect(CounterExplainer.changes(base: Array(base.prefix(2)), candidate: Array(candidate.prefix(2))).isEmpty)
     }
+
+    /// A workload's evidence counters come first, moved or not, outside the limit.
+    @Test func pinnedCountersLeadAndStayWhenTheyDidNotMove() {
+        let base: [[String: Double]] = (0..<4).map { i in ["rcv.ss.rcv_ssthresh.max": 5792, "a.moved": 100 + Double(i), "b.moved": 10] }
+        let candidate: [[String: Double]] = (0..<4).map { i in ["rcv.ss.rcv_ssthresh.max": 3_000_000, "a.moved": 900 + Double(i), "b.moved": 500] }
+        let rule = CounterRule(limit: 1, pinned: ["memcg.stat.pgscan", "rcv.ss.rcv_ssthresh.max"])
+        let changes = CounterExplainer.changes(base: base, candidate: candidate, rule: rule)
+        // The pinned counter nobody measured is left out; the measured one leads; the limit
+        // of one applies to the others only.
+        #expect(changes.map(\.name) == ["rcv.ss.rcv_ssthresh.max", "b.moved"])
+        #expect(changes.first?.baseMedian == 5792 && changes.first?.candidateMedian == 3_000_000)
+        let still: [[String: Double]] = (0..<4).map { _ in ["rcv.ss.rcv_ssthresh.max": 5792] }
+        let same = CounterExplainer.changes(base: still, candidate: still, rule: rule)
+        #expect(same.map(\.summary) == ["rcv.ss.rcv_ssthresh.max 5792 → 5792"])
+        #expect(same.first?.superiority == 0.5)
+    }
 }
 
 /// The gate's error rates by seeded simulation (smaller than `kgate gate simulate`,

@@ -7,7 +7,8 @@ import TestSupport
 @Suite(.tags(.unit)) struct ModelTests {
     @Test func builtinsLoadAndMatchTheDocumentedFiles() throws {
         let specs = try WorkloadLoader.builtins()
-        #expect(specs.map(\.name) == ["tcp-stream-10ms", "tcp-loss-20ms", "tcp-4flows", "udp-rate", "rr-latency", "tcp-memcg"])
+        #expect(specs.map(\.name) == ["tcp-stream-10ms", "tcp-loss-20ms", "tcp-4flows", "udp-rate", "rr-latency", "tcp-memcg",
+                                     "memcg-sockpressure"])
         for spec in specs {
             let file = TestEnv.packageRoot.appendingPathComponent("pipelines/workloads/\(spec.name).yaml")
             #expect(try WorkloadLoader.load(file.path) == spec, "embedded \(spec.name) differs from \(file.path): rerun generate.sh")

@@ -1,5 +1,6 @@
 /* kgate-mm: guest-side memory shaping for the memcg-sockpressure workload
- * (issue 14). Compiled on the host when the guest image is built.
+ * (issue 14). Compiled on the host when the guest image is built (recipe
+ * directive `compile`); driven by the plan (Workloads/PlanPressure.swift).
  *
  *   kgate-mm frag KEEP_MIB   allocate all free memory but KEEP_MIB, mlock one
  *                            page in every 2 MiB physical block it got (found
@@ -9,7 +10,7 @@
  *                            stays high.
  *   kgate-mm touch FILE      map FILE shared and read one byte per page in a
  *                            loop (hot mapped file pages: reclaim scans them
- *                            and keeps them).
+ *                            and keeps them); prints a line once all are mapped.
  *   kgate-mm thp             fault MADV_HUGEPAGE regions in a loop: with THP
  *                            defrag=defer each fault that finds no order-9
  *                            block wakes kswapd at order 9.
@@ -106,9 +107,12 @@ static int touch(const char *path) {
     volatile unsigned char *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
     if (p == MAP_FAILED) return fail("mmap file");
     unsigned long sum = 0;
+    for (size_t i = 0; i < len; i += PAGE) sum += p[i];
+    printf("kgate-mm: touch: %zu pages mapped\n", len / PAGE);
+    fflush(stdout);
     for (;;) {
-        for (size_t i = 0; i < len; i += PAGE) sum += p[i];
         nap(20);
+        for (size_t i = 0; i < len; i += PAGE) sum += p[i];
     }
     return (int)sum;
 }
