@@ -43,6 +43,10 @@ struct Run: ParsableCommand {
         + "workload and seed give the same sample.", valueName: "N"))
     var seed: UInt64 = 1
 
+    @Option(name: .customLong("append"), help: ArgumentHelp(
+        "An extra kernel command-line word for every boot (repeatable), e.g. cgroup.memory=nosocket.", valueName: "arg"))
+    var append: [String] = []
+
     @Flag(name: .long, help: "Print one JSON line per trial.")
     var json = false
 
@@ -73,7 +77,7 @@ struct Run: ParsableCommand {
             let resolved = try VirtualMachines.resolve(requested, kernel: kernelURL, image: imageURL, paths: paths)
             let results = try WorkloadRunner.runTrials(spec: spec, kernel: kernelURL, image: imageURL, mode: resolved,
                                                        paths: paths, oneTrialPerBoot: oneTrialPerBoot, firstSeed: seed,
-                                                       label: "run-\(spec.name)")
+                                                       label: "run-\(spec.name)", appendCommandLine: append)
             for r in results { emit(json ? try jsonLine(r.sample) : RunCommandOutput.line(spec, r)) }
             let failed = results.filter { $0.sample.failure != nil }
             if !json && !results.isEmpty {
@@ -102,7 +106,8 @@ enum RunCommandOutput {
         "sockperf.p99_us", "rcv.TcpExt.TCPMemoryPressures", "rcv.TcpExt.TCPMemoryPressuresChrono",
         "rcv.TcpExt.PruneCalled", "rcv.TcpExt.RcvPruned", "rcv.TcpExt.TCPRcvCollapsed", "rcv.TcpExt.TCPBacklogDrop",
         "snd.Tcp.RetransSegs", "memcg.events.high", "memcg.events.max", "memcg.pressure.some.total",
-        "vmstat.allocstall_normal", "vmstat.pgscan_direct",
+        "vmstat.allocstall_normal", "vmstat.pgscan_direct", "rcv.ss.rcv_ssthresh.max", "memcg.stat.pgscan",
+        "memcg.stat.pgsteal", "vmstat.htlb_buddy_alloc_fail",
     ]
 
     static func format(_ value: Double, unit: String) -> String {

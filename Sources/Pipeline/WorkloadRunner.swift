@@ -30,7 +30,7 @@ public enum WorkloadRunner {
     /// As `run`, with the parsed tool results of each trial.
     public static func runTrials(spec: WorkloadSpec, kernel: URL, image: URL, mode: MeasurementMode, trials: Int? = nil,
                                  paths: CachePaths, firstTrial: Int = 1, oneTrialPerBoot: Bool = false,
-                                 firstSeed: UInt64 = 1, label: String = "workload",
+                                 firstSeed: UInt64 = 1, label: String = "workload", appendCommandLine: [String] = [],
                                  console: Console = .shared) throws -> [TrialResult] {
         let n = trials ?? spec.trials
         guard n >= 1 else { throw KGateError.usage("trials must be at least 1 (got \(n))") }
@@ -41,7 +41,8 @@ public enum WorkloadRunner {
         var out: [TrialResult] = []
         for b in boots {
             let report = try boot([b.run], kernel: kernel, image: image, mode: mode, paths: paths,
-                                  label: label + (b.seed.map { "-seed\($0)" } ?? ""), seed: b.seed, console: console)
+                                  label: label + (b.seed.map { "-seed\($0)" } ?? ""), seed: b.seed,
+                                  appendCommandLine: appendCommandLine, console: console)
             out += report.results[spec.name] ?? []
         }
         return out
@@ -51,17 +52,19 @@ public enum WorkloadRunner {
     /// `seed` is the boot's seed (`BootRequest.seed`), recorded in every sample.
     public static func boot(_ runs: [PlannedRun], kernel: URL, image: URL, mode: MeasurementMode, paths: CachePaths,
                             label: String = "workload", memoryMiB: Int = 1024, seed: UInt64? = nil,
-                            console: Console = .shared) throws -> BootReport {
+                            appendCommandLine: [String] = [], console: Console = .shared) throws -> BootReport {
         let names = runs.map(\.spec.name)
         guard Set(names).count == names.count else { throw KGateError.usage("a workload appears twice in one boot: \(names)") }
         let script = PlanGenerator.script(runs)
         let plan = try GuestImages.planArchive([PlanFile(path: "kgate/plan.sh", contents: Data(script.utf8), mode: 0o755)])
+        // Memory pressure adds its setup: a disk image, mke2fs, all free memory touched.
         let guestSeconds = runs.reduce(10.0) { acc, r in
-            acc + 5 + Double(r.trials) * Double(r.spec.duration + r.spec.warmup + 4)
+            acc + 5 + (r.spec.memoryPressure == nil ? 0 : 60) + Double(r.trials) * Double(r.spec.duration + r.spec.warmup + 4)
         }
         let factor: Double = mode == .kvm ? 2 : (mode == .tcg ? 4 : 10)
         let request = BootRequest(kernel: kernel, image: image, plan: plan, mode: mode, memoryMiB: memoryMiB,
-                                  runTimeout: 120 + guestSeconds * factor, label: label, seed: seed)
+                                  appendCommandLine: appendCommandLine, runTimeout: 120 + guestSeconds * factor,
+                                  label: label, seed: seed)
         console.status("\(label): booting for \(names.joined(separator: ", ")) (\(mode.rawValue))", key: "workload-boot")
         let outcome = try VirtualMachines.boot(request, paths: paths, console: console)
         guard outcome.classification == .ok else {

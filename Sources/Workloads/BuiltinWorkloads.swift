@@ -132,7 +132,8 @@ enum BuiltinWorkloads {
           interval_ms: 200
           hugepages: 2000
           hot_file_mib: 48
-          cold_file_mib: 30
+          cold_file_mib: 8
+          cold_interval_ms: 50
           keep_free_mib: 48
         socket_sample_seconds: 1
         evidence:

@@ -9,7 +9,8 @@ extension PlanGenerator {
     /// Setup line for a workload with memory pressure (after its cgroup exists).
     static func pressureSetup(_ w: WorkloadSpec, _ mp: MemoryPressureSpec) -> String {
         let step = q("\(w.name).setup.pressure")
-        return "    kg_mp_setup \(step) \(mp.hotFileMiB) \(mp.coldFileMiB) \(mp.keepFreeMiB) \(mp.trigger.rawValue) || { kg_teardown; return 2; }\n"
+        return "    kg_mp_setup \(step) \(mp.hotFileMiB) \(mp.coldFileMiB) \(mp.keepFreeMiB) \(mp.trigger.rawValue) "
+            + "\(napArgument(mp.coldIntervalMs)) || { kg_teardown; return 2; }\n"
     }
 
     /// Lines that start the trial's background parts (after the server listens).
@@ -31,6 +32,9 @@ extension PlanGenerator {
         }
         return s
     }
+
+    /// Milliseconds as a `sleep` argument: 50 → "0.050".
+    static func napArgument(_ ms: Int) -> String { "\(ms / 1000).\(String(format: "%03d", ms % 1000))" }
 
     static func needsPressureFunctions(_ runs: [PlannedRun]) -> Bool {
         runs.contains { $0.spec.memoryPressure != nil || $0.spec.socketSampleSeconds != nil }
@@ -70,11 +74,12 @@ extension PlanGenerator {
         echo $! >> "$KG_MP/pids"
     }
 
-    # kg_mp_setup STEP HOT_MIB COLD_MIB KEEP_MIB TRIGGER: ext2 on a loop device; a hot
-    # file mapped and read in a loop by a task in the receiver's cgroup (reclaim scans
-    # its pages and keeps them); a cold file streamed from the device by a task in
-    # kgate-other; then all free memory but KEEP_MIB fragmented (one mlocked page per
-    # 2 MiB block, kgate-mm frag), so that no order-9 block can form.
+    # kg_mp_setup STEP HOT_MIB COLD_MIB KEEP_MIB TRIGGER COLD_NAP: ext2 on a loop
+    # device; a hot file mapped and read in a loop by a task in the receiver's cgroup
+    # (reclaim scans its pages and keeps them); a cold file streamed from the device
+    # by a task in kgate-other (1 MiB, then COLD_NAP seconds); then all free memory
+    # but KEEP_MIB fragmented (one mlocked page per 2 MiB block, kgate-mm frag), so
+    # that no order-9 block can form.
     kg_mp_setup() {
         command -v kgate-mm > /dev/null || { kg_fail "$1.helper" "kgate-mm is not in the guest image (recipe: compile files/kgate-mm.c /usr/bin/kgate-mm)"; return 1; }
         mkdir -p "$KG_MP/mnt"
@@ -90,7 +95,7 @@ extension PlanGenerator {
         kg_mp_bg sh -c "echo \$\$ > $KG_CGROUP/cgroup.procs && dd if=/dev/zero of=$KG_MP/mnt/hot bs=1M count=$2 2>/dev/null && sync && exec kgate-mm touch $KG_MP/mnt/hot" > "$KG_MP/touch.out" 2>&1
         kg_mp_wait "$KG_MP/touch.out" "pages mapped" 120 || { kg_fail "$1.hot" "the hot file was not mapped within 120 s: $(cat "$KG_MP/touch.out")"; return 1; }
         kg_step "$1.cold" sh -c "echo \$\$ > $KG_OTHER/cgroup.procs && dd if=/dev/zero of=$KG_MP/mnt/cold bs=1M count=$3 2>/dev/null && sync" || return 1
-        kg_mp_bg sh -c "echo \$\$ > $KG_OTHER/cgroup.procs; i=0; while :; do dd if=$KG_LOOP of=/dev/null bs=1M skip=\$((i % $(($2 + $3)))) count=1 2>/dev/null; i=\$((i + 1)); sleep 0.5; done"
+        kg_mp_bg sh -c "echo \$\$ > $KG_OTHER/cgroup.procs; i=0; while :; do dd if=$KG_LOOP of=/dev/null bs=1M skip=\$((i % $(($2 + $3)))) count=1 2>/dev/null; i=\$((i + 1)); sleep $6; done"
         kg_mp_bg kgate-mm frag $4 > "$KG_MP/frag.out" 2>&1
         kg_mp_wait "$KG_MP/frag.out" "blocks pinned" 300 || { kg_fail "$1.frag" "memory was not fragmented within 300 s: $(cat "$KG_MP/frag.out")"; return 1; }
         if [ "$5" = thp ]; then

@@ -87,7 +87,7 @@ public enum WorkloadLoader {
         "tuning": .keys(["congestion_control": .leaf, "mtu": .leaf, "sysctls": .freeMap]),
         "cgroup": .keys(["memory_max": .leaf, "memory_high": .leaf]),
         "memory_pressure": .keys(["trigger": .leaf, "interval_ms": .leaf, "hugepages": .leaf, "hot_file_mib": .leaf,
-                                  "cold_file_mib": .leaf, "keep_free_mib": .leaf]),
+                                  "cold_file_mib": .leaf, "cold_interval_ms": .leaf, "keep_free_mib": .leaf]),
         "socket_sample_seconds": .leaf, "evidence": .leaf,
         "metric": .leaf, "direction": .leaf, "threshold_percent": .leaf,
     ])

@@ -145,18 +145,21 @@ public struct MemoryPressureSpec: Sendable, Codable, Equatable {
     public var hugepages: Int
     public var hotFileMiB: Int
     public var coldFileMiB: Int
+    /// Pause between the 1 MiB reads of the cold stream.
+    public var coldIntervalMs: Int
     /// Free memory left unfragmented by `kgate-mm frag`.
     public var keepFreeMiB: Int
 
     enum CodingKeys: String, CodingKey {
         case trigger, intervalMs = "interval_ms", hugepages, hotFileMiB = "hot_file_mib"
-        case coldFileMiB = "cold_file_mib", keepFreeMiB = "keep_free_mib"
+        case coldFileMiB = "cold_file_mib", coldIntervalMs = "cold_interval_ms", keepFreeMiB = "keep_free_mib"
     }
 
     public init(trigger: Trigger = .hugetlb, intervalMs: Int = 200, hugepages: Int = 2000, hotFileMiB: Int = 48,
-                coldFileMiB: Int = 30, keepFreeMiB: Int = 48) {
+                coldFileMiB: Int = 8, coldIntervalMs: Int = 50, keepFreeMiB: Int = 48) {
         self.trigger = trigger; self.intervalMs = intervalMs; self.hugepages = hugepages
-        self.hotFileMiB = hotFileMiB; self.coldFileMiB = coldFileMiB; self.keepFreeMiB = keepFreeMiB
+        self.hotFileMiB = hotFileMiB; self.coldFileMiB = coldFileMiB; self.coldIntervalMs = coldIntervalMs
+        self.keepFreeMiB = keepFreeMiB
     }
 
     public init(from decoder: Decoder) throws {
@@ -167,6 +170,7 @@ public struct MemoryPressureSpec: Sendable, Codable, Equatable {
                   hugepages: try c.decodeIfPresent(Int.self, forKey: .hugepages) ?? d.hugepages,
                   hotFileMiB: try c.decodeIfPresent(Int.self, forKey: .hotFileMiB) ?? d.hotFileMiB,
                   coldFileMiB: try c.decodeIfPresent(Int.self, forKey: .coldFileMiB) ?? d.coldFileMiB,
+                  coldIntervalMs: try c.decodeIfPresent(Int.self, forKey: .coldIntervalMs) ?? d.coldIntervalMs,
                   keepFreeMiB: try c.decodeIfPresent(Int.self, forKey: .keepFreeMiB) ?? d.keepFreeMiB)
     }
 }

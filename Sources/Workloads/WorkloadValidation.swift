@@ -58,6 +58,7 @@ extension WorkloadSpec {
             let ranges: [(String, Int, ClosedRange<Int>)] = [
                 ("interval_ms", mp.intervalMs, 10...10_000), ("hugepages", mp.hugepages, 1...100_000),
                 ("hot_file_mib", mp.hotFileMiB, 1...1024), ("cold_file_mib", mp.coldFileMiB, 1...1024),
+                ("cold_interval_ms", mp.coldIntervalMs, 10...10_000),
                 ("keep_free_mib", mp.keepFreeMiB, 8...4096),
             ]
             for (key, value, range) in ranges where !range.contains(value) {
