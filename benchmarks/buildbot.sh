@@ -6,7 +6,9 @@
 # verdicts compared (same samples, seeds and outcome, same exit code).
 # usage: benchmarks/buildbot.sh   SERIES=mbox (default: the regressing example),
 #        PIPELINE=name|file (default: the e2e pipeline), TREE=name, WORKERS=n (2),
-#        SINGLE=0 to skip the single-machine run, KGATE_CACHE=the build job's cache
+#        SINGLE=0 to skip the single-machine run, SINGLE_REPORT=dir SINGLE_EXIT=code
+#        to compare with a single-machine check already run (same series and
+#        pipeline), KGATE_CACHE=the build job's cache
 # Prints: wall times, the artifact's size; exit 0 when the verdicts agree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,15 +72,22 @@ printf 'buildbot: %d workers, merged exit %s, wall %.1f s; artifact %.1f MiB (ta
   "$(echo "$t1 - $t0" | bc)" "$(echo "$artifact_bytes / 1048576" | bc -l)"
 [ "$SINGLE" = 1 ] || exit 0
 
-t2=$(date +%s.%N)
-set +e
-KGATE_CACHE=$BUILD_CACHE "$KGATE" check --tree "$TREE" --series "$SERIES" --pipeline "$PIPELINE" \
-  --report-dir "$WORK/single" > "$WORK/single.log" 2>&1
-single_code=$?
-set -e
-t3=$(date +%s.%N)
-printf 'one machine: exit %s, wall %.1f s\n' "$single_code" "$(echo "$t3 - $t2" | bc)"
-python3 - "$WORK/result/report/report.json" "$WORK/single/report.json" "$sharded_code" "$single_code" <<'PY'
+if [ -n "${SINGLE_REPORT:-}" ]; then
+  single_dir=$SINGLE_REPORT
+  single_code=${SINGLE_EXIT:?SINGLE_EXIT must come with SINGLE_REPORT}
+  printf 'one machine: exit %s (run before, %s)\n' "$single_code" "$single_dir"
+else
+  single_dir=$WORK/single
+  t2=$(date +%s.%N)
+  set +e
+  KGATE_CACHE=$BUILD_CACHE "$KGATE" check --tree "$TREE" --series "$SERIES" --pipeline "$PIPELINE" \
+    --report-dir "$single_dir" > "$WORK/single.log" 2>&1
+  single_code=$?
+  set -e
+  t3=$(date +%s.%N)
+  printf 'one machine: exit %s, wall %.1f s\n' "$single_code" "$(echo "$t3 - $t2" | bc)"
+fi
+python3 - "$WORK/result/report/report.json" "$single_dir/report.json" "$sharded_code" "$single_code" <<'PY'
 import json, sys
 def verdicts(path):
     return {w["workload"]: (w["verdict"]["outcome"], w["baseValues"], w["candidateValues"])

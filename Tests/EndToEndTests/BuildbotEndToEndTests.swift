@@ -16,12 +16,16 @@ import TestSupport
 
     @Test func shardedCheckThroughBuildbotMatchesOneMachine() throws {
         let script = TestEnv.packageRoot.appendingPathComponent("benchmarks/buildbot.sh").path
+        // The single-machine twin is the one ShardEndToEndTests compares with (run once per test process).
+        let single = try SharedCheck.singleMachine(series: ShardEndToEndTests.series, pipeline: ShardEndToEndTests.pipeline)
         let r = try ProcessRunner.run("/bin/bash", [script], cwd: TestEnv.packageRoot, environment: [
             "KGATE_BIN": TestEnv.kgateBinary.path, "KGATE_CACHE": TestEnv.cache.root.path,
-            "PIPELINE": "Tests/EndToEndTests/Fixtures/shard.yaml", "TREE": TestEnv.defaultTreeName, "TIMEOUT": "1500",
+            "PIPELINE": ShardEndToEndTests.pipeline, "SERIES": ShardEndToEndTests.series, "TREE": TestEnv.defaultTreeName,
+            "TIMEOUT": "1500", "SINGLE_REPORT": single.reportDir.path, "SINGLE_EXIT": String(single.exitCode),
         ], timeout: 1800)
         #expect(r.exitCode == 0, "stdout: \(r.stdout.suffix(2000))\nstderr: \(r.stderr.suffix(2000))")
         #expect(r.stdout.contains("buildbot: 2 workers, merged exit"))
         #expect(r.stdout.contains("verdicts agree"))
+        #expect(r.stdout.contains("one machine: exit \(single.exitCode) (run before"))
     }
 }

@@ -74,11 +74,10 @@ import TestSupport
         try wave("3-4")
         let final = try merge()
 
-        let single = work.appendingPathComponent("single")
-        let check = try TestEnv.kgate(["check", "--tree", TestEnv.defaultTreeName, "--series", Self.series,
-                                       "--pipeline", Self.pipeline, "--report-dir", single.path])
+        // The single-machine twin is shared with BuildbotEndToEndTests (run once per test process).
+        let check = try SharedCheck.singleMachine(series: Self.series, pipeline: Self.pipeline)
         #expect(final.exitCode == check.exitCode, "merge stderr: \(final.stderr.suffix(1500))")
-        let a = try Self.verdicts(merged), b = try Self.verdicts(single)
+        let a = try Self.verdicts(merged), b = try Self.verdicts(check.reportDir)
         #expect(Self.agree(a, b), "sharded \(a), one machine \(b)")
         #expect(!FileManager.default.fileExists(atPath: merged.appendingPathComponent("next-wave.json").path))
     }
