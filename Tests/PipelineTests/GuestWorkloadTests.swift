@@ -68,6 +68,14 @@ import Workloads
         #expect((udp.iperf3?.senderBps ?? 0) > 150e6 && (udp.iperf3?.senderBps ?? 0) < 250e6)
         let rr = try #require(byName["rr-latency"])
         #expect(rr.sample.failure == nil && rr.sample.value > 0 && (rr.sockperf?.observations ?? 0) > 10)
+        // memcg-sockpressure ran before loss-100: its setup worked, its samples carry the
+        // evidence, and its teardown left a guest the next workload can use.
+        let mp = try #require(byName["memcg-sockpressure"]?.sample)
+        #expect(mp.failure == nil && mp.value > 0, "memcg-sockpressure: \(mp.failure ?? "")")
+        #expect((mp.counters["rcv.ss.samples"] ?? 0) >= 1, "socket samples: \(mp.counters.keys.sorted())")
+        #expect((mp.counters["rcv.ss.rcv_ssthresh.max"] ?? 0) > 0)
+        #expect((mp.counters["memcg.stat.pgscan"] ?? 0) > 0, "reclaim walked the receiver's cgroup")
+        #expect((mp.counters["vmstat.htlb_buddy_alloc_fail"] ?? 0) > 0, "order-9 requests failed (memory fragmented)")
         let loss = try #require(byName["loss-100"]?.sample)
         #expect(loss.failure != nil && loss.value == 0, "100 % loss must be labelled, got \(loss.value)")
         let bad = #expect(throws: KGateError.self) { try TrialAnalyzer.analyze(runs[runs.count - 1], blobs: outcome.blobs) }
