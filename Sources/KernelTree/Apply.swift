@@ -14,23 +14,40 @@ private final class ApplyFilter {
 extension KernelRepository {
     /// Applies each patch am-style on `base`, one commit per patch, and points
     /// `refs/kgate/<refName>` at the last. Branches, HEAD and the index are
-    /// untouched. Returns the new commit ids in order. A patch that does not
-    /// apply throws a `.patch` error naming it, the file and the hunk, and
-    /// leaves the repository as it was (no ref moves).
-    public func apply(_ patches: [PatchToApply], onto base: String, refName: String) throws -> [String] {
+    /// untouched. Returns the new commit ids in order. A hunk found away from
+    /// its stated line, as `git apply` finds it, is printed on `console`. A
+    /// patch that does not apply throws a `.patch` error naming it, the file
+    /// and the hunk, and leaves the repository as it was (no ref moves).
+    public func apply(_ patches: [PatchToApply], onto base: String, refName: String,
+                      console: Console = .shared) throws -> [String] {
+        try apply(patches, onto: base, refName: refName) { console.line("series: \($0)") }
+    }
+
+    /// `apply`, reporting each hunk that applied at an offset to `offset`.
+    func apply(_ patches: [PatchToApply], onto base: String, refName: String,
+               offset: (HunkOffset) -> Void) throws -> [String] {
         try locked {
             let ref = try Git.kgateRef(refName)
             // Everything is checked before any object is written.
             for patch in patches { try PatchCheck.validate(patch) }
             let parsed = try patches.map { patch -> GitHandle in
-                let diff = try parseDiff(patch)
+                let diff = try parseDiff(diffText(patch), patch: patch)
                 try PatchCheck.validateParsed(diff.pointer, patch: patch)
                 return diff
             }
             var head = try resolveOID(base)
             var ids: [String] = []
-            for (patch, diff) in zip(patches, parsed) {
-                let treeID = try applyToTree(diff, patch: patch, on: head)
+            for (patch, original) in zip(patches, parsed) {
+                // Hunks move to where `git apply` finds them in this patch's base (the previous patch's tree).
+                let tree = try commitTree(lookupCommit(head))
+                let relocated = relocateHunks(diffText(patch), label: patch.label, tree: tree)
+                var diff = original
+                if relocated.changed {
+                    diff = try parseDiff(relocated.text, patch: patch)
+                    try PatchCheck.validateParsed(diff.pointer, patch: patch)
+                }
+                let treeID = try applyToTree(diff, patch: patch, tree: tree, unplaced: relocated.unplaced)
+                relocated.offsets.forEach(offset)
                 let time = Int64(patch.date.timeIntervalSince1970.rounded(.down))
                 let author = try GitSignature(name: patch.authorName, email: patch.authorEmail, time: time,
                                               offsetMinutes: patch.timezoneOffsetMinutes)
@@ -44,10 +61,15 @@ extension KernelRepository {
         }
     }
 
-    func parseDiff(_ patch: PatchToApply) throws -> GitHandle {
-        // Quilt and Index: diffs become git sections (-p1), as `git am` reads them.
+    /// The patch's diff as libgit2 reads it: quilt and Index diffs become git
+    /// sections (-p1), as `git am` reads them; a final newline.
+    func diffText(_ patch: PatchToApply) -> String {
         var text = TraditionalDiff.gitForm(patch.diff)
         if !text.hasSuffix("\n") { text += "\n" }
+        return text
+    }
+
+    func parseDiff(_ text: String, patch: PatchToApply) throws -> GitHandle {
         do {
             return try Git.make("cannot parse the diff", free: { git_diff_free($0) }) { out in
                 text.withCString { git_diff_from_buffer(&out, $0, strlen($0)) }
@@ -59,14 +81,15 @@ extension KernelRepository {
         }
     }
 
-    /// Applies one parsed diff to the tree of `commit`; returns the new tree id.
-    private func applyToTree(_ diff: GitHandle, patch: PatchToApply, on commit: git_oid) throws -> git_oid {
-        let tree = try commitTree(lookupCommit(commit))
+    /// Applies one parsed diff to `tree`; returns the new tree id. `unplaced`
+    /// names, per file, the hunk that `git apply` would not find either.
+    private func applyToTree(_ diff: GitHandle, patch: PatchToApply, tree: GitHandle,
+                             unplaced: [String: Int]) throws -> git_oid {
         var index: OpaquePointer?
         let rc = git_apply_to_tree(&index, repo.pointer, tree.pointer, diff.pointer, nil)
         guard rc >= 0, let index else {
             let message = Git.lastErrorMessage()
-            throw diagnose(diff: diff, tree: tree, patch: patch, libgit2Message: message)
+            throw diagnose(diff: diff, tree: tree, patch: patch, unplaced: unplaced, libgit2Message: message)
         }
         defer { git_index_free(index) }
         var treeID = git_oid()
@@ -103,7 +126,8 @@ extension KernelRepository {
     }
 
     /// Finds the file and hunk that fail and builds the error users see.
-    private func diagnose(diff: GitHandle, tree: GitHandle, patch: PatchToApply, libgit2Message: String) -> KGateError {
+    private func diagnose(diff: GitHandle, tree: GitHandle, patch: PatchToApply, unplaced: [String: Int],
+                          libgit2Message: String) -> KGateError {
         let fix = "rebase the series onto the base it was written for, or check the base revision"
         for i in 0..<git_diff_num_deltas(diff.pointer) {
             guard !appliesAlone(diff, tree: tree, delta: i, hunk: nil) else { continue }
@@ -122,7 +146,10 @@ extension KernelRepository {
             }
             let hunks = HunkReader(diff: diff.pointer, delta: i)
             let content = (try? blobData(blob)) ?? Data()
-            for h in 0..<hunks.count where !appliesAlone(diff, tree: tree, delta: i, hunk: h) {
+            // libgit2 alone fails at the first hunk away from its line; git's search knows which one is missing.
+            let missing = unplaced[oldPath].flatMap { $0 < hunks.count ? $0 : nil }
+                ?? (0..<hunks.count).first { !appliesAlone(diff, tree: tree, delta: i, hunk: $0) }
+            if let h = missing {
                 let header = hunks.header(h)
                 let evidence = hunks.mismatch(h, against: content)
                 return KGateError.patch("patch \(patch.label) does not apply: hunk \(header) failed in \(oldPath)",

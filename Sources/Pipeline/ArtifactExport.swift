@@ -42,7 +42,8 @@ public struct ArtifactExporter: Sendable {
             let series = try SeriesLoader(loreURL: request.loreURL).load(source: request.series, patchwork: request.patchwork)
             base = try driver.resolveBase(request.base ?? series.baseCommit, repository: repository,
                                           explicit: request.base != nil)
-            candidate = try repository.apply(series.patchesToApply(), onto: base, refName: series.defaultRefName).last ?? base
+            candidate = try repository.apply(series.patchesToApply(), onto: base, refName: series.defaultRefName,
+                                            console: console).last ?? base
             console.line("applied \(series.patches.count) patch(es) on \(short(base)): candidate \(short(candidate))")
             commits = try driver.commits(repository, base: base, series: series, candidate: candidate)
             subject = series.coverSubject ?? series.patches.first?.subject

@@ -81,7 +81,8 @@ public struct CheckDriver: Sendable {
         let candidate: String
         do {
             candidate = try clock.measure("apply") {
-                try repository.apply(series.patchesToApply(), onto: baseRev, refName: series.defaultRefName).last ?? baseRev
+                try repository.apply(series.patchesToApply(), onto: baseRev, refName: series.defaultRefName,
+                                     console: console).last ?? baseRev
             }
         } catch {
             let recorder = try RunRecorder(store: store, start: start(spec, tree: treeName, base: baseRev, candidate: nil,
