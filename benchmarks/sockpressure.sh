@@ -54,7 +54,7 @@ for step in $STEPS; do
      mail 'Revert "mm/vmpressure: skip socket pressure for costly order reclaim"' "$work/revert.diff" > "$work/revert.mbox"
      timed_check revert --series "$work/revert.mbox" --base "$fixed" ;;
   3) git --git-dir "$gitdir" show HEAD:kernel/sys.c > "$work/a"
-     sed '0,/^ \* This file/s//\ * This file (kgate control patch)/' "$work/a" > "$work/b"
+     sed '3s|$| (system calls; kgate control patch)|' "$work/a" > "$work/b"
      { echo "diff --git a/kernel/sys.c b/kernel/sys.c"; diff -u --label a/kernel/sys.c --label b/kernel/sys.c "$work/a" "$work/b" || true; } > "$work/control.diff"
      grep -q '^+' "$work/control.diff" || { echo "control patch is empty" >&2; exit 1; }
      mail "kernel/sys: reword a comment (kgate control)" "$work/control.diff" > "$work/control.mbox"
