@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test commands.
 #   bash scripts/test.sh          every test, including those that build, boot and
-#                                 measure real kernels (what CI runs; 54 min at the last landing)
+#                                 measure real kernels (what CI runs; 50 min at the last landing)
 #   bash scripts/test.sh --unit   the unit tests alone (.unit tag: no kernel source,
 #                                 no QEMU, no server); the others are skipped
 # Extra arguments go to `swift test` (e.g. --filter GateTests).
