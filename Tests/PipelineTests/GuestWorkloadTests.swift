@@ -27,7 +27,12 @@ import Workloads
 
     @Test func everyBuiltinInOneBoot() throws {
         let env = try Self.environment()
-        var runs = try WorkloadLoader.builtins().map { PlannedRun(spec: Self.short($0), trials: 1) }
+        var runs = try WorkloadLoader.builtins().map { spec -> PlannedRun in
+            var s = Self.short(spec)
+            // Sockets are sampled every second: give the sampler two looks at the stream.
+            if let every = s.socketSampleSeconds { s.duration = 3 * every }
+            return PlannedRun(spec: s, trials: 1)
+        }
         let blackhole = WorkloadSpec(name: "loss-100", tool: .iperf3TCP, duration: 1, warmup: 0,
                                      shaping: ShapingSpec(snd: SideShaping(netem: NetemSpec(lossPercent: 100))))
         let badSysctl = WorkloadSpec(name: "bad-sysctl", tool: .iperf3TCP, duration: 1, warmup: 0,
