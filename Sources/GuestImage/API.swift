@@ -30,7 +30,7 @@ public struct PlanFile: Sendable, Equatable {
 
 public enum GuestImages {
     /// Bumped when the builder's output changes for the same inputs.
-    static let formatVersion = "kgate-image-v1"
+    static let formatVersion = "kgate-image-v2"
     /// The plan archive travels in the initrd: keep it small.
     public static let planLimit = 64 << 20
 
@@ -65,13 +65,15 @@ public enum GuestImages {
         let start = Date()
         console.status("image: resolving \(recipe.lastPathComponent)")
         let parsed = try Recipe.load(recipe)
-        let entries = try ImageAssembler.entries(for: parsed)
-        let hash = contentHash(recipe: parsed, entries: entries)
+        // The hash covers helper sources (not their compiled bytes): a cached image
+        // needs no C compiler; helpers are compiled only when the image is written.
+        let hash = contentHash(recipe: parsed, entries: try ImageAssembler.entries(for: parsed, compile: false))
         let url = paths.image(hash: hash)
         if let size = fileSize(url) {
             console.clear()
             return BuiltImage(url: url, hash: hash, bytes: size, cached: true, seconds: Date().timeIntervalSince(start))
         }
+        let entries = try ImageAssembler.entries(for: parsed)
         console.status("image: writing \(entries.count) entries")
         let data = Cpio.archive(entries, padTo: 512)
         try CachePaths.ensureDirectory(paths.images)

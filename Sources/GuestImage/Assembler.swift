@@ -7,7 +7,9 @@ import KGateCore
 enum ImageAssembler {
     static let inputLimit = 256 << 20
 
-    static func entries(for recipe: Recipe) throws -> [CpioEntry] {
+    /// With `compile` false, a `compile` line contributes its C source instead of the
+    /// compiled helper: enough for the content hash, so a cached image needs no compiler.
+    static func entries(for recipe: Recipe, compile: Bool = true) throws -> [CpioEntry] {
         var byPath: [String: CpioEntry] = [:]
         var order: [String] = []
         func add(_ e: CpioEntry) {
@@ -48,8 +50,10 @@ enum ImageAssembler {
                                 : .characterDevice(major: major, minor: minor), permissions: mode))
             case .compile(let source, let destination):
                 let url = recipe.resolveSource(source)
-                _ = try read(url, "C source")
-                add(CpioEntry(path: destination, kind: .file(try HelperCompiler.compile(url, recipe: recipe.url)), permissions: 0o755))
+                let text = try read(url, "C source")
+                let bytes = compile ? try HelperCompiler.compile(url, recipe: recipe.url)
+                    : Data(("kgate-cc " + HelperCompiler.flags.joined(separator: " ") + "\n").utf8) + text
+                add(CpioEntry(path: destination, kind: .file(bytes), permissions: 0o755))
             case .initScript(let source):
                 add(CpioEntry(path: "init", kind: .file(try read(recipe.resolveSource(source), "init script")), permissions: 0o755))
             }

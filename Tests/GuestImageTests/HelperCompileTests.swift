@@ -38,6 +38,29 @@ import TestSupport
         #expect(again == helper)
     }
 
+    /// The image hash covers the helper's source: once written, the image is found
+    /// again without a C compiler on PATH (a boot, a shard, `kgate run` need none).
+    @Test func cachedImageNeedsNoCompiler() throws {
+        let dir = try recipeDir("int main(void) { return 0; }\n")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cache = dir.appendingPathComponent("cache")
+        let recipe = dir.appendingPathComponent("r.recipe").path
+        let first = try TestEnv.kgate(["image", "build", "--recipe", recipe, "--cache", cache.path])
+        #expect(first.exitCode == 0, "\(first.stderr)")
+        // A PATH with the shipped tools but no cc.
+        let noCC = dir.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: noCC, withIntermediateDirectories: true)
+        let again = try TestEnv.kgate(["image", "build", "--recipe", recipe, "--cache", cache.path],
+                                      environment: ["PATH": noCC.path])
+        #expect(again.exitCode == 0, "\(again.stderr)")
+        #expect(TestEnv.lastLine(again.stdout) == TestEnv.lastLine(first.stdout))
+        // Another source is another image (and needs the compiler again).
+        try "int main(void) { return 1; }\n".write(to: dir.appendingPathComponent("hello.c"), atomically: true, encoding: .utf8)
+        let changed = try TestEnv.kgate(["image", "build", "--recipe", recipe, "--cache", cache.path],
+                                        environment: ["PATH": noCC.path])
+        #expect(changed.exitCode != 0 && changed.stderr.contains("'cc'"), "\(changed.stderr)")
+    }
+
     @Test func brokenHelperFailsQuotingTheCompiler() throws {
         let dir = try recipeDir("int main(void) { return undeclared_thing; }\n")
         defer { try? FileManager.default.removeItem(at: dir) }
