@@ -63,15 +63,12 @@ public enum CounterExplainer {
         for trial in base + candidate { names.formUnion(trial.keys) }
         var found: [(CounterChange, Double)] = []
         for name in names.sorted() {
-            let b = base.map { $0[name] ?? 0 }.filter(\.isFinite)
-            let c = candidate.map { $0[name] ?? 0 }.filter(\.isFinite)
+            let b = values(name, base), c = values(name, candidate)
             guard let bm = Statistics.median(b), let cm = Statistics.median(c) else { continue }
             let delta = abs(cm - bm)
             let relative = delta / max(abs(bm), 1)
             guard delta >= rule.minAbsolute, relative >= rule.minRelative else { continue }
-            var wins = 0.0
-            for x in b { for y in c { wins += y > x ? 1 : (y == x ? 0.5 : 0) } }
-            let superiority = wins / Double(b.count * c.count)
+            let superiority = superiority(b, c)
             guard superiority >= rule.minConsistency || superiority <= 1 - rule.minConsistency else { continue }
             found.append((CounterChange(name: name, baseMedian: bm, candidateMedian: cm, superiority: superiority), relative))
         }
@@ -86,15 +83,23 @@ extension CounterExplainer {
                        _ names: Set<String>) -> [CounterChange] {
         var out: [CounterChange] = []
         for name in pinned where names.contains(name) && !out.contains(where: { $0.name == name }) {
-            let b = base.map { $0[name] ?? 0 }.filter(\.isFinite)
-            let c = candidate.map { $0[name] ?? 0 }.filter(\.isFinite)
+            let b = values(name, base), c = values(name, candidate)
             guard let bm = Statistics.median(b), let cm = Statistics.median(c) else { continue }
-            var wins = 0.0
-            for x in b { for y in c { wins += y > x ? 1 : (y == x ? 0.5 : 0) } }
-            out.append(CounterChange(name: name, baseMedian: bm, candidateMedian: cm,
-                                     superiority: wins / Double(max(1, b.count * c.count))))
+            out.append(CounterChange(name: name, baseMedian: bm, candidateMedian: cm, superiority: superiority(b, c)))
         }
         return out
+    }
+
+    /// One counter's finite values across trials (a trial without it counts as zero).
+    static func values(_ name: String, _ trials: [[String: Double]]) -> [Double] {
+        trials.map { $0[name] ?? 0 }.filter(\.isFinite)
+    }
+
+    /// Fraction of (base, candidate) pairs where the candidate is higher, ties one half.
+    static func superiority(_ b: [Double], _ c: [Double]) -> Double {
+        var wins = 0.0
+        for x in b { for y in c { wins += y > x ? 1 : (y == x ? 0.5 : 0) } }
+        return wins / Double(max(1, b.count * c.count))
     }
 }
 

@@ -2,9 +2,10 @@ import Foundation
 import KGateCore
 
 /// Compiles a recipe's `compile` helper (a guest-side C program such as
-/// vm-images/files/kgate-mm.c) with the host's C compiler. The result is static
-/// (no library closure to carry) and, for the same source and compiler,
-/// byte-identical, so the image hash stays stable across builds.
+/// vm-images/files/kgate-mm.c) with the host's C compiler, only when an image is
+/// written (the image hash covers the source and `flags`, see
+/// `ImageAssembler.entries(for:compile:)`). The result is static: no library
+/// closure to carry.
 enum HelperCompiler {
     static let outputLimit = 64 << 20
     static let flags = ["-O2", "-Wall", "-static", "-s"]
