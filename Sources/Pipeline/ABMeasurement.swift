@@ -87,15 +87,17 @@ public struct TrialRunner: Sendable {
         guard guest.mode == .deterministic else { return try boot(kernel, runs, seed: nil, console: console) }
         // Deterministic: the replicate is a seeded boot of one workload: trial k
         // of workload w boots with seed `seedBase + k` (several workloads in one
-        // boot did not repeat bit for bit).
-        var samples: [Sample] = []
-        for k in Set(runs.flatMap(\.trialIndices)).sorted() {
-            for run in runs where run.trialIndices.contains(k) {
-                samples += try boot(kernel, [PlannedRun(spec: run.spec, trials: 1, firstTrial: k)],
-                                    seed: guest.seed(trial: k, role: kernel.role), console: console)
+        // boot did not repeat bit for bit). Seeded boots share the host's cores
+        // (`BootSlots`); samples come back in trial order.
+        let boots = Set(runs.flatMap(\.trialIndices)).sorted().flatMap { k in
+            runs.filter { $0.trialIndices.contains(k) }.map { PlannedRun(spec: $0.spec, trials: 1, firstTrial: k) }
+        }
+        let results = Concurrently.map(boots, width: BootSlots.count) { [self] run in
+            try BootSlots.hold {
+                try boot(kernel, [run], seed: guest.seed(trial: run.firstTrial, role: kernel.role), console: console)
             }
         }
-        return samples
+        return try results.flatMap { try $0.get() }
     }
 
     private func boot(_ kernel: KernelUnderTest, _ runs: [PlannedRun], seed: UInt64?, console: Console) throws -> [Sample] {
@@ -255,31 +257,3 @@ public struct ABMeasurement: Sendable {
 }
 
 func short(_ revision: String) -> String { String(revision.prefix(12)) }
-
-/// Runs `body` for each element on its own thread and waits for all.
-enum Concurrently {
-    static func run<T: Sendable, R: Sendable>(_ items: [T], _ body: @escaping @Sendable (T) throws -> R) -> [Result<R, Error>] {
-        let box = ResultBox<R>(count: items.count)
-        let group = DispatchGroup()
-        for (i, item) in items.enumerated() {
-            group.enter()
-            Thread.detachNewThread {
-                box.set(i, Result { try body(item) })
-                group.leave()
-            }
-        }
-        group.wait()
-        return box.values
-    }
-
-    private final class ResultBox<R: Sendable>: @unchecked Sendable {
-        private var storage: [Result<R, Error>?]
-        private let lock = NSLock()
-        init(count: Int) { storage = Array(repeating: nil, count: count) }
-        func set(_ i: Int, _ r: Result<R, Error>) { lock.lock(); storage[i] = r; lock.unlock() }
-        var values: [Result<R, Error>] {
-            lock.lock(); defer { lock.unlock() }
-            return storage.map { $0 ?? .failure(KGateError.infrastructure("a measurement thread did not finish")) }
-        }
-    }
-}

@@ -38,14 +38,22 @@ public enum WorkloadRunner {
         let boots: [(run: PlannedRun, seed: UInt64?)] = (oneTrialPerBoot || seeded)
             ? (0..<n).map { (PlannedRun(spec: spec, trials: 1, firstTrial: firstTrial + $0), seeded ? firstSeed + UInt64($0) : nil) }
             : [(PlannedRun(spec: spec, trials: n, firstTrial: firstTrial), nil)]
-        var out: [TrialResult] = []
-        for b in boots {
-            let report = try boot([b.run], kernel: kernel, image: image, mode: mode, paths: paths,
-                                  label: label + (b.seed.map { "-seed\($0)" } ?? ""), seed: b.seed,
-                                  appendCommandLine: appendCommandLine, console: console)
-            out += report.results[spec.name] ?? []
+        // Seeded boots share the host's cores (`BootSlots`); real-time boots run one at a time.
+        let results = Concurrently.map(boots.map { Boot(run: $0.run, seed: $0.seed) }, width: seeded ? BootSlots.count : 1) { b in
+            let go = {
+                try boot([b.run], kernel: kernel, image: image, mode: mode, paths: paths,
+                         label: label + (b.seed.map { "-seed\($0)" } ?? ""), seed: b.seed,
+                         appendCommandLine: appendCommandLine, console: console)
+            }
+            let report = try seeded ? BootSlots.hold(go) : go()
+            return report.results[spec.name] ?? []
         }
-        return out
+        return try results.flatMap { try $0.get() }
+    }
+
+    private struct Boot: Sendable {
+        var run: PlannedRun
+        var seed: UInt64?
     }
 
     /// Runs several workloads in one boot (setup and teardown per workload).
