@@ -97,7 +97,7 @@ public struct ShardDriver: Sendable {
         }
         let workloads = try WorkloadPlan.resolve(spec, mode: .deterministic, only: only)
         let guest = GuestSetup(image: artifact.guestImage, mode: .deterministic, memoryMiB: spec.guest.memoryMiB,
-                               paths: paths, seedBase: seedBase)
+                               paths: paths, seedBase: seedBase, pairing: spec.pairing)
         let range = requested ?? 1...(workloads.map(\.gate.minTrials).max() ?? 1)
         let slice = shard.slice(of: range)
         console.line("shard \(shard.index)/\(shard.count): trials \(slice.map { "\($0.lowerBound)-\($0.upperBound)" } ?? "none") "

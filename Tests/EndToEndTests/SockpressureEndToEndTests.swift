@@ -6,8 +6,9 @@ import TestSupport
 /// The scenario kgate exists for (issue 14), end to end on the embedded 6.12 tree:
 /// the shipped port of "mm/vmpressure: skip socket pressure for costly order
 /// reclaim" is an improvement on memcg-sockpressure with the receiver's window no
-/// longer clamped; its revert, checked on top of it, is a regression. Both checks
-/// share two kernels (the revert's are result-cache hits by tree id).
+/// longer clamped. The other directions (its revert on top of it is a regression,
+/// a control patch is unchanged) are measured by `benchmarks/sockpressure.sh`: each
+/// is another 8+8 seeded boots of about 40 s, and CI runs the scenario once.
 @Suite(.serialized, .tags(.endToEnd), .needs(.kernelSource, .qemu)) struct SockpressureEndToEndTests {
     static let pipeline = TestEnv.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/sockpressure-e2e.yaml").path
     static let fix = TestEnv.packageRoot.appendingPathComponent("pipelines/examples/vmpressure-costly-order.mbox").path
@@ -40,8 +41,8 @@ import TestSupport
         return (r, reports)
     }
 
-    @Test func theFixIsAnImprovementAndItsRevertARegression() throws {
-        // 1. The fix on the embedded tree: improvement, exit 0, the clamp gone on the candidate.
+    @Test func theFixIsAnImprovementWithTheClampGone() throws {
+        // The fix on the embedded tree: improvement, exit 0, the clamp gone on the candidate.
         let (fixed, fixedReports) = try check(Self.fix)
         #expect(fixed.exitCode == 0, "stderr: \(fixed.stderr.suffix(3000))")
         let (outcome, counters) = try Self.verdict(fixedReports)
@@ -55,24 +56,5 @@ import TestSupport
         let summary = try String(contentsOf: fixedReports.appendingPathComponent("summary.md"), encoding: .utf8)
         // The Markdown report names the evidence (its underscores escaped for Markdown).
         #expect(summary.contains("rcv.ss.rcv\\_ssthresh.max 5792 →"), "summary: \(summary.prefix(1500))")
-
-        // 2. Its revert with the fix as the base: regression, exit 1, no kernel built.
-        let applied = try TestEnv.kgate(["series", "apply", Self.fix, "--tree", TestEnv.defaultTreeName, "--base", "HEAD",
-                                         "--ref", "test/vmpressure-\(UUID().uuidString.prefix(8))"], timeout: 300)
-        #expect(applied.exitCode == 0, "\(applied.stderr)")
-        let fixCommit = TestEnv.lastLine(applied.stdout)
-        let gitDir = TestEnv.cache.trees.appendingPathComponent("\(TestEnv.defaultTreeName).git")
-        let diff = try ProcessRunner.run("git", ["--git-dir", gitDir.path, "diff", "--full-index", fixCommit, "HEAD"])
-        #expect(diff.exitCode == 0 && diff.stdout.contains("mm/vmpressure.c"), "\(diff.stderr)")
-        let revert = try PatchMaker.write([PatchMaker.mail(
-            index: 1, total: 1, subject: "Revert \"mm/vmpressure: skip socket pressure for costly order reclaim\"",
-            body: "This reverts the fix (kgate test).", diff: diff.stdout)], name: "revert.mbox")
-        let (reverted, revertReports) = try check(revert.path, base: fixCommit)
-        #expect(reverted.exitCode == 1, "stderr: \(reverted.stderr.suffix(3000))")
-        #expect(try Self.verdict(revertReports).0 == "regression")
-        // Both kernels were built by the first check (the revert's tree is the embedded head's).
-        let builds = reverted.stderr.split(separator: "\n").filter { $0.hasPrefix("build base") || $0.hasPrefix("build candidate") }
-            .filter { $0.contains(": ") }
-        #expect(builds.count == 2 && builds.allSatisfy { $0.hasSuffix(", cached") }, "builds: \(builds)")
     }
 }
