@@ -132,15 +132,23 @@ public struct WorkloadVerdict: Sendable, Codable, Equatable {
 extension AdaptiveGate {
     /// One look over samples of one workload metric (failed trials are left out of the
     /// statistics). When settled, the verdict carries the counter changes. Seeded
-    /// samples pair by seed unless `pairing` is false.
+    /// samples pair by seed under `.paired`; under `.auto` when `pairsPay` says so
+    /// (the verdict's reason then says which analysis ran and why).
     public func decide(workload: String, metric: String, base: [Sample], candidate: [Sample],
-                       counterRule: CounterRule = .standard, pairing: Bool = true) -> (Decision, WorkloadVerdict?) {
+                       counterRule: CounterRule = .standard, pairing: Pairing = .paired) -> (Decision, WorkloadVerdict?) {
         var b = base.filter { $0.workload == workload && $0.metric == metric && $0.failure == nil }
         var c = candidate.filter { $0.workload == workload && $0.metric == metric && $0.failure == nil }
-        let pairs = pairing ? Self.pairBySeed(b, c) : nil
+        var pairs = pairing.sharesSeeds ? Self.pairBySeed(b, c) : nil
+        var choice: String?
+        if pairing == .auto, let p = pairs {
+            let rule = pairsPay(zip(p.base, p.candidate).map { ($0.value, $1.value) })
+            choice = "auto pairing: " + rule.reason
+            if !rule.paired { pairs = nil }
+        }
         if let pairs { (b, c) = (pairs.base, pairs.candidate) }
         let decision = decide(base: b.map(\.value), candidate: c.map(\.value), paired: pairs != nil)
-        guard case .done(let verdict) = decision else { return (decision, nil) }
+        guard case .done(var verdict) = decision else { return (decision, nil) }
+        if let choice { verdict.reason += "; " + choice }
         let unit = b.first?.unit ?? c.first?.unit ?? ""
         let changes = CounterExplainer.changes(base: b.map(\.counters), candidate: c.map(\.counters), rule: counterRule)
         return (decision, WorkloadVerdict(workload: workload, metric: metric, unit: unit, verdict: verdict,

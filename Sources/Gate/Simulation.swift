@@ -73,8 +73,10 @@ public struct SimulationCell: Sendable, Codable, Equatable {
     public var noise: NoiseModel
     /// Correlation of base and candidate within a pair (same seed).
     public var correlation: Double = 0
-    /// True when the gate used the paired (signed-rank) analysis.
-    public var paired: Bool = false
+    /// The gate's analysis: unpaired, paired (signed-rank), or auto (`pairsPay` per look).
+    public var pairing: Pairing = .unpaired
+    /// True when the gate used the paired (signed-rank) analysis throughout.
+    public var paired: Bool { pairing == .paired }
     public var runs: Int
     public var regressions: Int
     public var improvements: Int
@@ -100,21 +102,21 @@ public enum GateSimulation {
     public static func cell(config: GateConfig, effect: Double, cv: Double, noise: NoiseModel,
                             runs: Int, seed: UInt64, correlation: Double = 0, paired: Bool = false) -> SimulationCell {
         cells(config: config, effect: effect, cv: cv, noise: noise, runs: runs, seed: seed,
-              correlation: correlation, analyses: [paired])[0]
+              correlation: correlation, analyses: [paired ? .paired : .unpaired])[0]
     }
 
-    /// One cell per analysis in `analyses` (false = unpaired, true = paired), all on
+    /// One cell per analysis in `analyses`, all on
     /// the same data: each run draws pair k (seed k) once, from a generator of its own,
     /// and every analysis of that run reads the same pairs.
     public static func cells(config: GateConfig, effect: Double, cv: Double, noise: NoiseModel, runs: Int,
-                             seed: UInt64, correlation: Double, analyses: [Bool]) -> [SimulationCell] {
+                             seed: UInt64, correlation: Double, analyses: [Pairing]) -> [SimulationCell] {
         var rng = SeededGenerator(seed: seed)
         let gate = AdaptiveGate(config)
         let baseMean = 100.0
         let sign = config.direction == .higherIsBetter ? -1.0 : 1.0
         let candidateMean = baseMean * (1 + sign * effect)
         var result = analyses.map {
-            SimulationCell(effect: effect, cv: cv, noise: noise, correlation: correlation, paired: $0, runs: runs,
+            SimulationCell(effect: effect, cv: cv, noise: noise, correlation: correlation, pairing: $0, runs: runs,
                            regressions: 0, improvements: 0, unchanged: 0, inconclusive: 0, meanTrials: 0)
         }
         var trials = [Int](repeating: 0, count: analyses.count)
@@ -131,11 +133,12 @@ public enum GateSimulation {
                     stream.append((b, c))
                 }
             }
-            for (index, paired) in analyses.enumerated() {
+            for (index, pairing) in analyses.enumerated() {
                 var n = config.minTrials
                 while true {
                     drawPairs(upTo: n)
                     let pairs = Array(stream.prefix(n))
+                    let paired = pairing == .paired || (pairing == .auto && gate.pairsPay(pairs).paired)
                     let decision = paired ? gate.decide(pairs: pairs)
                                           : gate.decide(base: pairs.map(\.0), candidate: pairs.map(\.1))
                     switch decision {
@@ -159,11 +162,11 @@ public enum GateSimulation {
         return result
     }
 
-    /// Every effect × spread (× correlation) cell for one noise model, unpaired and,
-    /// with `paired`, paired on the same data. Cell seeds derive from `seed`.
+    /// Every effect × spread (× correlation) cell for one noise model, one per
+    /// analysis (all on the same data). Cell seeds derive from `seed`.
     public static func run(config: GateConfig, runs: Int, seed: UInt64, noise: NoiseModel,
                            effects: [Double] = effects, spreads: [Double] = spreads, correlations: [Double] = [0],
-                           paired: Bool = false, progress: ((String) -> Void)? = nil) -> [SimulationCell] {
+                           analyses: [Pairing] = [.unpaired], progress: ((String) -> Void)? = nil) -> [SimulationCell] {
         var cells: [SimulationCell] = []
         var seeder = SeededGenerator(seed: seed ^ (noise == .normal ? 0 : 0x5EED))
         for cv in spreads {
@@ -171,7 +174,7 @@ public enum GateSimulation {
                 for effect in effects {
                     progress?("simulating \(noise.rawValue) CV \(Format.percent(cv, signed: false, digits: 1)) rho \(rho) effect \(Format.percent(effect, signed: false, digits: 0))")
                     cells += Self.cells(config: config, effect: effect, cv: cv, noise: noise, runs: runs, seed: seeder.next(),
-                                        correlation: rho, analyses: paired ? [false, true] : [false])
+                                        correlation: rho, analyses: analyses)
                 }
             }
         }
@@ -188,10 +191,10 @@ extension GateSimulation {
         let effects = Array(Set(cells.map(\.effect))).sorted()
         let spreads = Array(Set(cells.map(\.cv))).sorted()
         let correlations = Array(Set(cells.map(\.correlation))).sorted()
-        let analyses = [false, true].filter { analysis in cells.contains { $0.paired == analysis } }
+        let analyses = Pairing.ordered.filter { analysis in cells.contains { $0.pairing == analysis } }
         let both = analyses.count > 1
         let width = both ? 18 : 16
-        let showCorrelation = correlations != [0] || analyses.contains(true)
+        let showCorrelation = correlations != [0] || analyses != [.unpaired]
         let runs = cells.first?.runs ?? 0
         var lines: [String] = []
         lines.append("noise \(noise.rawValue), threshold \(Format.percent(config.threshold, signed: false, digits: 0)), " +
@@ -201,13 +204,15 @@ extension GateSimulation {
         if showCorrelation {
             lines.append("rho: correlation of base and candidate trial k (one seeded boot each, same seed k); " +
                          "unpaired = Mann–Whitney/Hodges–Lehmann on the pooled trials, " +
-                         "paired = signed-rank/Walsh interval on the per-pair ratios")
+                         "paired = signed-rank/Walsh interval on the per-pair ratios" +
+                         (analyses.contains(.auto) ? "; auto = paired at a look when a side's seeds spread wider than " +
+                          "the threshold and the pairs correlate (r >= \(AdaptiveGate.pairingCorrelation)), else unpaired" : ""))
         }
         var header = "CV      " + (showCorrelation ? "rho   " : "")
         for effect in effects {
-            for paired in analyses {
+            for pairing in analyses {
                 let name = effect == 0 ? (both ? "A/A" : "A/A false alarm") : "loss \(Format.percent(effect, signed: false, digits: 0))"
-                let label = both ? name + (paired ? " paired" : " unpaired") : (paired ? name + " paired" : name)
+                let label = both || pairing != .unpaired ? name + " " + pairing.rawValue : name
                 header += label.padding(toLength: width, withPad: " ", startingAt: 0)
             }
         }
@@ -218,9 +223,9 @@ extension GateSimulation {
                 if showCorrelation { row += String(format: "%-6.2f", rho) }
                 var any = false
                 for effect in effects {
-                    for paired in analyses {
+                    for pairing in analyses {
                         guard let cell = cells.first(where: {
-                            $0.cv == cv && $0.correlation == rho && $0.effect == effect && $0.paired == paired
+                            $0.cv == cv && $0.correlation == rho && $0.effect == effect && $0.pairing == pairing
                         }) else {
                             row += "".padding(toLength: width, withPad: " ", startingAt: 0)
                             continue

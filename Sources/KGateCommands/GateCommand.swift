@@ -29,7 +29,9 @@ struct GateSimulate: ParsableCommand {
         kernel repeats its base sample exactly). Stalls (heavy-tail) hit single boots. \
         --paired prints, for every cell, the unpaired analysis (Mann–Whitney and its \
         Hodges–Lehmann interval on the pooled trials) next to the paired one (signed-rank \
-        test and Walsh-average interval on per-pair ratios), both on the same trials.
+        test and Walsh-average interval on per-pair ratios), both on the same trials; \
+        --auto adds the choice `pairing: auto` makes at every look (paired when a side's \
+        seeds spread wider than the threshold and the pairs correlate, else unpaired).
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -67,6 +69,9 @@ struct GateSimulate: ParsableCommand {
     @Flag(name: .long, help: "Show the paired analysis next to the unpaired one, on the same trials.")
     var paired = false
 
+    @Flag(name: .long, help: "Show the auto analysis (pairing: auto) next to the unpaired one, on the same trials.")
+    var auto = false
+
     @Option(name: .long, help: ArgumentHelp("Coefficient of variation of a trial (fraction); repeat for several rows. Default: 0.005 0.01 0.02 0.05 0.13.", valueName: "cv"))
     var cv: [Double] = []
 
@@ -93,7 +98,8 @@ struct GateSimulate: ParsableCommand {
             }
             let correlations = correlation.isEmpty ? [0] : correlation
             let spreads = cv.isEmpty ? GateSimulation.spreads : cv
-            let effects = !effect.isEmpty ? effect : (paired ? [0, 0.03] : GateSimulation.effects)
+            let effects = !effect.isEmpty ? effect : (paired || auto ? [0, 0.03] : GateSimulation.effects)
+            let analyses: [Pairing] = [.unpaired] + (paired ? [.paired] : []) + (auto ? [.auto] : [])
             let models: [NoiseModel]
             switch noise {
             case "both": models = NoiseModel.allCases
@@ -105,7 +111,7 @@ struct GateSimulate: ParsableCommand {
             }
             for model in models {
                 let cells = GateSimulation.run(config: config, runs: runs, seed: seed, noise: model, effects: effects,
-                                               spreads: spreads, correlations: correlations, paired: paired) {
+                                               spreads: spreads, correlations: correlations, analyses: analyses) {
                     Console.shared.status($0)
                 }
                 Console.shared.clear()

@@ -37,13 +37,14 @@ public struct GuestSetup: Sendable {
     /// Deterministic mode: trial k of every workload, on every kernel, boots with
     /// seed `seedBase + k`, so trial k of base and candidate see the same draws.
     public var seedBase: UInt64
-    /// False: the candidate's trial k boots with seed `seedBase + unpairedOffset + k`
-    /// (independent draws) and the gate's analysis is unpaired.
-    public var pairing: Bool
+    /// `.unpaired`: the candidate's trial k boots with seed `seedBase + unpairedOffset + k`
+    /// (independent draws) and the gate's analysis is unpaired; `.paired` and
+    /// `.auto` share seeds (`.auto` lets each look choose its analysis).
+    public var pairing: Pairing
     public static let unpairedOffset: UInt64 = 1_000_000
 
     public init(image: URL, mode: MeasurementMode, memoryMiB: Int, paths: CachePaths, seedBase: UInt64 = 0,
-                pairing: Bool = true) {
+                pairing: Pairing = .paired) {
         self.image = image
         self.mode = mode
         self.memoryMiB = memoryMiB
@@ -54,7 +55,7 @@ public struct GuestSetup: Sendable {
 
     /// The seed of trial `k` on a kernel of `role` (deterministic mode).
     public func seed(trial k: Int, role: TrialRole) -> UInt64 {
-        seedBase + (role == .candidate && !pairing ? Self.unpairedOffset : 0) + UInt64(k)
+        seedBase + (role == .candidate && !pairing.sharesSeeds ? Self.unpairedOffset : 0) + UInt64(k)
     }
 }
 
@@ -189,7 +190,7 @@ public struct ABMeasurement: Sendable {
                         continue
                     }
                     // Deterministic trials pair by seed: both sides run the same trial numbers.
-                    let paired = runner.guest.mode == .deterministic && runner.guest.pairing
+                    let paired = runner.guest.mode == .deterministic && runner.guest.pairing.sharesSeeds
                     let more = max(moreBase, moreCandidate)
                     need[.base]?[name] = min(paired ? more : moreBase, max(0, w.gate.maxTrials - triedBase))
                     need[.candidate]?[name] = min(paired ? more : moreCandidate, max(0, w.gate.maxTrials - triedCandidate))

@@ -66,7 +66,7 @@ public struct CheckDriver: Sendable {
     public func run(_ request: CheckRequest) throws -> CheckOutcome {
         let clock = StageClock(console: console)
         var spec = try PipelineLoader.load(request.pipeline)
-        if request.unpaired { spec.pairing = false }
+        if request.unpaired { spec.pairing = .unpaired }
         let config = try KernelStage.config(for: spec)
         let treeName = try request.tree ?? clock.measure("import") { try DefaultTree.ensure(paths: paths, console: console) }
         let repository = try TreeStore(paths: paths).open(treeName)

@@ -61,7 +61,8 @@ public struct MergeDriver: Sendable {
                 let name = w.spec.name
                 let (decision, verdict) = AdaptiveGate(w.gate).decide(workload: name, metric: w.spec.metric.rawValue,
                                                                       base: base, candidate: candidate,
-                                                                      counterRule: CounterRule(pinned: w.spec.evidence))
+                                                                      counterRule: CounterRule(pinned: w.spec.evidence),
+                                                                      pairing: spec.pairing)
                 if let verdict { verdicts.append(verdict); continue }
                 guard case .needMore(let moreBase, let moreCandidate, let analysis) = decision else { continue }
                 let tried = shards.trialsMeasured(name)

@@ -1,4 +1,5 @@
 import Foundation
+import Gate
 import KGateCore
 
 /// A pipeline (pipelines/*.yaml): the kernel configuration, the guest, the
@@ -44,11 +45,13 @@ public struct PipelineSpec: Sendable, Equatable {
     public var trials: Trials
     public var workloads: [WorkloadEntry]
     public var kcidbOrigin: String
-    /// Deterministic mode: base and candidate trial k boot with the same seed
-    /// and the gate pairs them (signed-rank); false (`pairing: false`, `kgate
-    /// check --unpaired`): the candidate draws other seeds and the gate compares
-    /// the two samples unpaired, as in real-time modes.
-    public var pairing: Bool = true
+    /// Deterministic mode: `paired` (`pairing: true`, the default): base and
+    /// candidate trial k boot with the same seed and the gate pairs them
+    /// (signed-rank); `unpaired` (`pairing: false`, `kgate check --unpaired`): the
+    /// candidate draws other seeds and the gate compares the two samples
+    /// unpaired, as in real-time modes; `auto`: the same seeds, and each look
+    /// pairs only when the pairs pay (`AdaptiveGate.pairsPay`).
+    public var pairing: Pairing = .paired
 
     /// docs/DESIGN.md: 2 % in deterministic mode, 5 % in real-time modes.
     public static func defaultThreshold(for mode: MeasurementMode) -> Double {
@@ -170,7 +173,7 @@ public enum PipelineLoader {
             description: try root.child("description")?.string() ?? "",
             source: url, kernel: kernel, guest: guest, mode: mode, trials: trials,
             workloads: workloads, kcidbOrigin: origin)
-        if let p = root.child("pairing") { spec.pairing = try p.bool() }
+        if let p = root.child("pairing") { spec.pairing = try p.pairing() }
         return spec
     }
 

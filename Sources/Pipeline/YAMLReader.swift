@@ -1,4 +1,5 @@
 import Foundation
+import Gate
 import KGateCore
 import Yams
 
@@ -65,6 +66,15 @@ struct YAMLReader {
     func bool() throws -> Bool {
         guard let v = node.bool else { throw fail("expected true or false") }
         return v
+    }
+
+    /// `pairing:`: true (paired), false (unpaired), or paired, unpaired, auto.
+    func pairing() throws -> Pairing {
+        if let v = node.bool { return v ? .paired : .unpaired }
+        guard case .scalar(let s) = node, let p = Pairing(rawValue: s.string) else {
+            throw fail("expected auto, paired or unpaired (or true/false)")
+        }
+        return p
     }
 
     func int(range: ClosedRange<Int>) throws -> Int {

@@ -155,7 +155,7 @@ import TestSupport
         let p = try #require(paired)
         #expect(p.verdict.outcome == .regression && p.verdict.analysis.paired && p.seeds == (1...12).map { UInt64($0) })
         let (decision, unpaired) = deterministic.decide(workload: "tcp", metric: "throughput", base: samples(1),
-                                                        candidate: samples(0.95), pairing: false)
+                                                        candidate: samples(0.95), pairing: .unpaired)
         #expect(unpaired == nil, "a 5 % shift inside an 8 % seed spread does not settle unpaired at 12 trials")
         guard case .needMore(_, _, let analysis) = decision else { Issue.record("expected needMore"); return }
         #expect(analysis?.paired == false)

@@ -117,7 +117,7 @@ import TestSupport
 
     func both(effect: Double, cv: Double, rho: Double, runs: Int, seed: UInt64) -> (unpaired: SimulationCell, paired: SimulationCell) {
         let cells = GateSimulation.cells(config: config, effect: effect, cv: cv, noise: .normal, runs: runs, seed: seed,
-                                         correlation: rho, analyses: [false, true])
+                                         correlation: rho, analyses: [.unpaired, .paired])
         return (cells[0], cells[1])
     }
 
@@ -127,7 +127,7 @@ import TestSupport
         let alone = GateSimulation.cell(config: config, effect: 0.03, cv: 0.02, noise: .heavyTail, runs: 100, seed: 21,
                                         correlation: 0.5)
         let together = GateSimulation.cells(config: config, effect: 0.03, cv: 0.02, noise: .heavyTail, runs: 100,
-                                            seed: 21, correlation: 0.5, analyses: [false, true])
+                                            seed: 21, correlation: 0.5, analyses: [.unpaired, .paired])
         #expect(together[0] == alone && together[1].paired && !together[0].paired)
     }
 
@@ -155,5 +155,30 @@ import TestSupport
         #expect(cell.paired.meanTrials < cell.unpaired.meanTrials)
         let table = GateSimulation.table([cell.unpaired, cell.paired], config: config, noise: .normal)
         #expect(table.contains("loss 3 % paired") && table.contains("loss 3 % unpaired") && table.contains("0.90"))
+    }
+
+    /// `pairing: auto` on the same trials: rare false alarms whatever the correlation,
+    /// the paired minimum on a deterministic A/A, the unpaired speed on narrow seeds,
+    /// and the paired power behind a wide, correlated seed spread.
+    @Test(arguments: [0.0, 0.5, 0.9])
+    func autoKeepsFalseAlarmsRare(rho: Double) {
+        let cells = GateSimulation.cells(config: config, effect: 0, cv: 0.05, noise: .normal, runs: 300, seed: 25,
+                                         correlation: rho, analyses: [.auto])
+        #expect(cells[0].rate <= 0.03 && cells[0].pairing == .auto, "\(cells[0])")
+    }
+
+    @Test func autoTakesTheBetterAnalysisOfEachRegime() {
+        func cells(_ effect: Double, _ cv: Double, _ rho: Double, seed: UInt64) -> [SimulationCell] {
+            GateSimulation.cells(config: config, effect: effect, cv: cv, noise: .normal, runs: 200, seed: seed,
+                                 correlation: rho, analyses: [.unpaired, .paired, .auto])
+        }
+        let identical = cells(0, 0.13, 1, seed: 26)
+        #expect(identical[2].unchanged == 200 && identical[2].meanTrials == Double(config.minTrials))
+        let narrow = cells(0.03, 0.005, 0.5, seed: 27)
+        #expect(narrow[2].rate >= 0.95 && narrow[2].meanTrials < narrow[1].meanTrials, "auto \(narrow[2]) paired \(narrow[1])")
+        let behind = cells(0.03, 0.05, 0.9, seed: 28)
+        #expect(behind[2].rate > behind[0].rate + 0.2, "auto \(behind[2].rate) unpaired \(behind[0].rate)")
+        let table = GateSimulation.table(narrow, config: config, noise: .normal)
+        #expect(table.contains("loss 3 % auto") && table.contains("auto = paired at a look"))
     }
 }

@@ -60,7 +60,7 @@ import TestSupport
               - workload: rr-latency
                 threshold: 0.05
             """))
-        #expect(spec.mode == .deterministic && spec.pairing)
+        #expect(spec.mode == .deterministic && spec.pairing == .paired)
         #expect(spec.kernel.base == "tinyconfig")
         #expect(spec.kernel.set.count == 2)
         #expect(spec.trials == PipelineSpec.Trials(min: 8, max: 20, step: 6))
@@ -80,7 +80,7 @@ import TestSupport
             pairing: false
             workloads: [{workload: tcp-stream-10ms}]
             """))
-        #expect(!spec.pairing)
+        #expect(spec.pairing == .unpaired)
         let cache = CachePaths(root: URL(fileURLWithPath: "/nonexistent"))
         let unpaired = GuestSetup(image: URL(fileURLWithPath: "/i"), mode: .deterministic, memoryMiB: 512, paths: cache,
                                   seedBase: 10, pairing: spec.pairing)
@@ -90,6 +90,12 @@ import TestSupport
                                 seedBase: 10)
         #expect(paired.seed(trial: 3, role: .candidate) == paired.seed(trial: 3, role: .base))
         #expect(throws: KGateError.self) { try PipelineLoader.load(url: write("pairing: maybe\nworkloads: [{workload: x}]\n")) }
+        // auto shares the seeds (each look then chooses its analysis).
+        let auto = try PipelineLoader.load(url: write("mode: deterministic\npairing: auto\nworkloads: [{workload: tcp-stream-10ms}]\n"))
+        #expect(auto.pairing == .auto)
+        let shared = GuestSetup(image: URL(fileURLWithPath: "/i"), mode: .deterministic, memoryMiB: 512, paths: cache,
+                                seedBase: 10, pairing: auto.pairing)
+        #expect(shared.seed(trial: 3, role: .candidate) == shared.seed(trial: 3, role: .base))
     }
 
     @Test func errorsNameTheKey() throws {
