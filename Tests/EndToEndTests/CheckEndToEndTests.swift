@@ -29,6 +29,8 @@ import TestSupport
             #expect(FileManager.default.fileExists(atPath: reports.appendingPathComponent(name).path), "\(name)")
         }
         #expect(r.stderr.contains("stage breakdown:"))
+        // pairing: auto chose its analysis and said which (seeds shared, spread narrow: unpaired).
+        #expect((r.stdout + r.stderr).contains("auto pairing: seeds spread"), "stderr: \(r.stderr.suffix(2000))")
     }
 
     @Test func regressingExampleSeriesExitsOneAndNamesTheWorkload() throws {
