@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Gate
 import KGateCore
 import Results
@@ -6,10 +7,11 @@ import Results
 /// Writes one run to the results store as it happens. Each write is its own
 /// transaction; the verdicts and the exit code are written together at the end,
 /// so an interrupted run reads back as interrupted with no half-written verdict.
-public final class RunRecorder: @unchecked Sendable {
+public final class RunRecorder: Sendable {
     public let store: ResultStore
     public let run: Int64
-    private let lock = NSLock()
+    /// One write at a time: base and candidate threads record concurrently.
+    private let lock = Mutex(())
 
     /// The supervisor's interrupt hook: a SIGINT/SIGTERM/SIGHUP records the run as interrupted.
     private let interruptHook: UInt64
@@ -67,7 +69,6 @@ public final class RunRecorder: @unchecked Sendable {
     }
 
     private func locked<T>(_ body: () throws -> T) throws -> T {
-        lock.lock(); defer { lock.unlock() }
-        return try body()
+        try lock.withLock { _ in try body() }
     }
 }

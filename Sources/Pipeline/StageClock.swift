@@ -1,16 +1,16 @@
 import Foundation
 import KGateCore
+import Synchronization
 
 /// Wall time per pipeline stage (apply, builds, image, boots, trials,
 /// analysis), for the breakdown printed at the end of a run and stored with it.
-public final class StageClock: @unchecked Sendable {
+public final class StageClock: Sendable {
     public struct Entry: Sendable, Codable, Equatable {
         public var stage: String
         public var seconds: Double
     }
 
-    private var entries: [Entry] = []
-    private let lock = NSLock()
+    private let entries = Mutex<[Entry]>([])
     private let console: Console
     private let started = Date()
 
@@ -24,17 +24,17 @@ public final class StageClock: @unchecked Sendable {
     }
 
     public func add(_ stage: String, _ seconds: Double) {
-        lock.lock(); defer { lock.unlock() }
-        if let i = entries.firstIndex(where: { $0.stage == stage }) {
-            entries[i].seconds += seconds
-        } else {
-            entries.append(Entry(stage: stage, seconds: seconds))
+        entries.withLock { entries in
+            if let i = entries.firstIndex(where: { $0.stage == stage }) {
+                entries[i].seconds += seconds
+            } else {
+                entries.append(Entry(stage: stage, seconds: seconds))
+            }
         }
     }
 
     public var breakdown: [Entry] {
-        lock.lock(); defer { lock.unlock() }
-        return entries
+        entries.withLock { $0 }
     }
 
     public var total: Double { Date().timeIntervalSince(started) }
