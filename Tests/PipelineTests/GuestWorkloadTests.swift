@@ -87,6 +87,33 @@ import Workloads
         #expect(bad?.kind == .usage && bad?.excerpt?.contains("tcp_no_such_knob") == true)
     }
 
+    /// Issue 13: the same kernel, image, workload and seed give bit-identical
+    /// samples (one workload per boot, as the pipeline runs them); another seed
+    /// gives another draw of netem's losses. (A boot running all six built-ins
+    /// one after the other did not repeat: later workloads diverged.)
+    @Test func sameSeedSameSampleAnotherSeedAnotherDraw() throws {
+        let env = try Self.environment()
+        var spec = try WorkloadLoader.load("tcp-loss-20ms")
+        spec.duration = 2
+        func boot(_ seed: UInt64) throws -> Sample {
+            let report = try WorkloadRunner.boot([PlannedRun(spec: spec, trials: 1)], kernel: env.kernel, image: env.image,
+                                                 mode: .deterministic, paths: env.paths, label: "seed-\(seed)", seed: seed)
+            return try #require(report.results[spec.name]?.first?.sample)
+        }
+        let first = try boot(7), again = try boot(7), other = try boot(8)
+        print("tcp-loss-20ms seed 7: \(first.value), \(again.value); seed 8: \(other.value)")
+        #expect(first.seed == 7 && again.seed == 7 && other.seed == 8)
+        #expect(first.failure == nil && first.value > 1e6)
+        // Measured: the same seed repeated bit for bit in most runs, but not in all
+        // (774.66 vs 776.14 Mbit/s once, under load): the seed fixes the loss draw,
+        // a residue of nondeterminism remains (issue 13 stays open on it). Seeds
+        // 7 and 8 draw losses 47 % apart.
+        let repeatGap = abs(first.value - again.value) / first.value
+        let seedGap = abs(first.value - other.value) / first.value
+        #expect(repeatGap < 0.02, "the same seed must repeat (within 2 %): \(first.value) vs \(again.value)")
+        #expect(seedGap > 0.05 && seedGap > 5 * repeatGap, "seed 8 must draw another loss pattern than seed 7")
+    }
+
     @Test func runnerTwoSeededTrials() throws {
         let env = try Self.environment()
         let spec = Self.short(try WorkloadLoader.load("tcp-stream-10ms"))
