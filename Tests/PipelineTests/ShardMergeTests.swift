@@ -9,7 +9,7 @@ import TestSupport
 /// Sharding logic without kernels: slices, artifact verification, and the merge
 /// of synthetic shard files (the real equivalence runs in ShardEndToEndTests).
 @Suite(.tags(.unit)) struct ShardMergeTests {
-    static let pipeline = TestEnv.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/e2e.yaml")
+    static let pipeline = TestEnv.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/e2e-paired.yaml")
 
     @Test func slicesPartitionTheTrialsInOrder() throws {
         for n in 1...7 {
