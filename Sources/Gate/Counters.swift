@@ -140,9 +140,9 @@ extension AdaptiveGate {
         var c = candidate.filter { $0.workload == workload && $0.metric == metric && $0.failure == nil }
         var pairs = pairing.sharesSeeds ? Self.pairBySeed(b, c) : nil
         var choice: String?
-        if pairing == .auto, let p = pairs {
-            let rule = pairsPay(zip(p.base, p.candidate).map { ($0.value, $1.value) })
-            choice = "auto pairing: " + rule.reason
+        if let p = pairs {
+            let rule = comparesPairs(pairing, zip(p.base, p.candidate).map { ($0.value, $1.value) })
+            choice = rule.reason
             if !rule.paired { pairs = nil }
         }
         if let pairs { (b, c) = (pairs.base, pairs.candidate) }

@@ -51,6 +51,18 @@ extension AdaptiveGate {
             : (false, "\(spreadText), pairs uncorrelated (r = \(rhoText)): unpaired")
     }
 
+    /// Whether a look under `pairing` compares these pairs pair by pair, and under
+    /// `.auto` why (`pairsPay`'s reason, prefixed "auto pairing: ").
+    public func comparesPairs(_ pairing: Pairing, _ pairs: [(Double, Double)]) -> (paired: Bool, reason: String?) {
+        switch pairing {
+        case .paired: return (true, nil)
+        case .unpaired: return (false, nil)
+        case .auto:
+            let rule = pairsPay(pairs)
+            return (rule.paired, "auto pairing: " + rule.reason)
+        }
+    }
+
     /// (max − min) / median of the positive finite values; 0 for fewer than two.
     static func relativeRange(_ values: [Double]) -> Double {
         let v = values.filter { $0.isFinite && $0 > 0 }

@@ -138,8 +138,7 @@ public enum GateSimulation {
                 while true {
                     drawPairs(upTo: n)
                     let pairs = Array(stream.prefix(n))
-                    let paired = pairing == .paired || (pairing == .auto && gate.pairsPay(pairs).paired)
-                    let decision = paired ? gate.decide(pairs: pairs)
+                    let decision = gate.comparesPairs(pairing, pairs).paired ? gate.decide(pairs: pairs)
                                           : gate.decide(base: pairs.map(\.0), candidate: pairs.map(\.1))
                     switch decision {
                     case .needMore(let b, let c, _):

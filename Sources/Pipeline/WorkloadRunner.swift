@@ -35,11 +35,12 @@ public enum WorkloadRunner {
         let n = trials ?? spec.trials
         guard n >= 1 else { throw KGateError.usage("trials must be at least 1 (got \(n))") }
         let seeded = mode == .deterministic
-        let boots: [(run: PlannedRun, seed: UInt64?)] = (oneTrialPerBoot || seeded)
-            ? (0..<n).map { (PlannedRun(spec: spec, trials: 1, firstTrial: firstTrial + $0), seeded ? firstSeed + UInt64($0) : nil) }
-            : [(PlannedRun(spec: spec, trials: n, firstTrial: firstTrial), nil)]
+        let boots: [Boot] = (oneTrialPerBoot || seeded)
+            ? (0..<n).map { Boot(run: PlannedRun(spec: spec, trials: 1, firstTrial: firstTrial + $0),
+                                 seed: seeded ? firstSeed + UInt64($0) : nil) }
+            : [Boot(run: PlannedRun(spec: spec, trials: n, firstTrial: firstTrial), seed: nil)]
         // Seeded boots share the host's cores (`BootSlots`); real-time boots run one at a time.
-        let results = Concurrently.map(boots.map { Boot(run: $0.run, seed: $0.seed) }, width: seeded ? BootSlots.count : 1) { b in
+        let results = Concurrently.map(boots, width: seeded ? BootSlots.count : 1) { b in
             let go = {
                 try boot([b.run], kernel: kernel, image: image, mode: mode, paths: paths,
                          label: label + (b.seed.map { "-seed\($0)" } ?? ""), seed: b.seed,
