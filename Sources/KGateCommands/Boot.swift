@@ -28,10 +28,10 @@ struct Boot: ParsableCommand {
     @Option(name: .customLong("append"), help: ArgumentHelp("An extra kernel command-line word (repeatable).", valueName: "arg"))
     var append: [String] = []
 
-    @Option(help: "Run deadline in seconds (boot plus command).")
+    @Option(help: "Run deadline in seconds (boot plus command): of wall, or of QEMU's CPU in deterministic mode.")
     var timeout: Double = 300
 
-    @Option(help: "Boot deadline in seconds (until the guest init is reached).")
+    @Option(help: "Boot deadline in seconds (until the guest init is reached), counted as --timeout.")
     var bootTimeout: Double = 120
 
     @Option(help: "Guest memory in MiB.")

@@ -15,9 +15,9 @@ public struct BootRequest: Sendable {
     public var memoryMiB: Int
     /// Extra kernel command-line words.
     public var appendCommandLine: [String]
-    /// Seconds of wall time until init must be reached.
+    /// Seconds until init must be reached: of wall, or of QEMU's CPU in deterministic mode (`RunClock`).
     public var bootTimeout: Double
-    /// Seconds of wall time for the whole run (boot plus plan).
+    /// Seconds for the whole run (boot plus plan), counted as `bootTimeout`.
     public var runTimeout: Double
     /// Label for the boot directory and logs ("base-trials", "candidate").
     public var label: String
@@ -43,6 +43,8 @@ public enum BootClass: String, Sendable, Codable {
     case runTimeout = "run-timeout"
     case qemuFailedToStart = "qemu-failed-to-start"
     case qemuCrashed = "qemu-crashed"
+    /// A deterministic guest got too little of the host's CPU to reach its deadline (`RunClock`).
+    case hostStarved = "host-starved"
 }
 
 /// One blob from the result channel (vm-images/PROTOCOL.md).
@@ -138,7 +140,7 @@ public enum VirtualMachines {
             .write(to: dir.appendingPathComponent("qemu.cmdline"))
         let run = QEMUWatch.run(executable: qemu, arguments: args, bootDir: dir, consoleLog: consoleLog, resultsLog: resultsLog,
                                 marker: BootClassifier.initMarker, bootTimeout: request.bootTimeout,
-                                runTimeout: request.runTimeout) { text in
+                                runTimeout: request.runTimeout, clock: mode == .deterministic ? .cpu : .wall) { text in
             console.status("boot \(request.label) [\(mode.rawValue)]: \(text)", key: "boot \(request.label) \(text.split(separator: ",").last ?? "")")
         }
         console.clear()
@@ -146,7 +148,12 @@ public enum VirtualMachines {
         if !channel.problems.isEmpty {
             console.line("kgate: result channel of \(request.label): \(channel.problems.prefix(3).joined(separator: "; "))")
         }
-        let verdict = BootClassifier.classify(console: BootClassifier.readConsole(consoleLog), run: run, done: channel.done)
+        var verdict = BootClassifier.classify(console: BootClassifier.readConsole(consoleLog), run: run, done: channel.done)
+        if run.bootTimedOut || run.runTimedOut {
+            // The console goes quiet once the plan runs: say how far the result channel got.
+            let last = channel.blobs.last.map { "the last record on the result channel was \($0.name.prefix(120))" } ?? "the result channel is empty"
+            verdict.excerpt = "\(last) (\(channel.blobs.count) records)\n" + verdict.excerpt
+        }
         return BootOutcome(classification: verdict.classification, mode: mode, excerpt: verdict.excerpt,
                            warnings: verdict.warnings, consoleLog: consoleLog, blobs: channel.blobs,
                            planExitCode: channel.done, wallSeconds: run.wallSeconds,

@@ -4,7 +4,8 @@ import KGateCore
 /// Who a failed boot is blamed on, by cause (docs/faults.md). A splat on the
 /// guest console (panic, oops) or a guest that hangs or floods its console is
 /// the kernel's; QEMU that fails to start, crashes, or is killed by a host
-/// signal without a splat on the console is the host's, whatever the role of
+/// signal without a splat on the console, or starves a deterministic guest of
+/// CPU, is the host's, whatever the role of
 /// the kernel. Callers turn "the kernel's" into "the patch's" only for a
 /// candidate whose base passed under the same setup.
 extension BootClass {
@@ -12,7 +13,7 @@ extension BootClass {
     public var blamesKernel: Bool {
         switch self {
         case .panic, .oops, .bootTimeout, .runTimeout: return true
-        case .ok, .qemuFailedToStart, .qemuCrashed: return false
+        case .ok, .qemuFailedToStart, .qemuCrashed, .hostStarved: return false
         }
     }
 }

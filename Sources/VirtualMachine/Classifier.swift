@@ -96,8 +96,10 @@ public enum BootClassifier {
         }
         if let oops { return verdict(.oops, excerpt(lines, around: oops)) }
         if let overflow = run.overflow { return verdict(.runTimeout, "guest stopped: \(overflow)\n" + lastLines(lines)) }
-        if run.bootTimedOut { return verdict(.bootTimeout, lastLines(lines)) }
-        if run.runTimedOut { return verdict(.runTimeout, lastLines(lines)) }
+        let why = run.timeoutReason.map { $0 + "\n" } ?? ""
+        if run.starved { return verdict(.hostStarved, why + lastLines(lines)) }
+        if run.bootTimedOut { return verdict(.bootTimeout, why + lastLines(lines)) }
+        if run.runTimedOut { return verdict(.runTimeout, why + lastLines(lines)) }
         if done != nil { return verdict(.ok, "") }
         let how = run.signal.map { "qemu was killed by signal \($0)" } ?? "qemu exited with status \(run.exitCode)"
         var text = "\(how) before the guest wrote @@KGATE DONE"

@@ -12,6 +12,10 @@ struct QEMURun: Sendable {
     var spawnError: String?
     var bootTimedOut = false
     var runTimedOut = false
+    /// Which deadline passed, counted how (`RunClock`).
+    var timeoutReason: String?
+    /// The deadline passed on the wall backstop: the host starved a deterministic guest.
+    var starved = false
     /// Set when the guest flooded the console or the result channel.
     var overflow: String?
     var wallSeconds: Double = 0
@@ -24,8 +28,8 @@ enum QEMUWatch {
     static let logLimit: UInt64 = 64 << 20
 
     static func run(executable: URL, arguments: [String], bootDir: URL, consoleLog: URL, resultsLog: URL,
-                    marker: String, bootTimeout: Double, runTimeout: Double, stopAtMarker: Bool = false,
-                    status: (String) -> Void) -> QEMURun {
+                    marker: String, bootTimeout: Double, runTimeout: Double, clock basis: RunClock.Basis = .wall,
+                    stopAtMarker: Bool = false, status: (String) -> Void) -> QEMURun {
         var run = QEMURun()
         let stderrURL = bootDir.appendingPathComponent("qemu.stderr")
         let stdoutURL = bootDir.appendingPathComponent("qemu.stdout")
@@ -55,6 +59,7 @@ enum QEMUWatch {
         let needle = Data(marker.utf8)
         var carry = Data()
         var lastCheck = start
+        var clock = RunClock(basis: basis)
         var end: (exitCode: Int32, signal: Int32?)?
         while end == nil {
             end = Supervisor.poll(child)
@@ -76,7 +81,9 @@ enum QEMUWatch {
             }
             if now.timeIntervalSince(lastCheck) >= 0.5 {
                 lastCheck = now
-                status(String(format: "%.0f s%@", elapsed, run.wallSecondsToMarker == nil ? ", booting" : ", running"))
+                clock.observe(wall: elapsed, usage: RunClock.usage(pid: child.pid))
+                let cpu = basis == .cpu ? String(format: " (%.0f s CPU)", clock.cpu) : ""
+                status(String(format: "%.0f s%@%@", elapsed, cpu, run.wallSecondsToMarker == nil ? ", booting" : ", running"))
                 for log in [consoleLog, resultsLog] where fileSize(log) > logLimit {
                     run.overflow = "\(log.lastPathComponent) exceeded \(logLimit >> 20) MiB"
                 }
@@ -85,13 +92,17 @@ enum QEMUWatch {
                 end = Supervisor.stop(child)
                 break
             }
-            if run.wallSecondsToMarker == nil, elapsed > bootTimeout {
+            if run.wallSecondsToMarker == nil, let why = clock.exceeded(bootTimeout) ?? clock.stall {
                 run.bootTimedOut = true
+                run.starved = clock.starved(bootTimeout)
+                run.timeoutReason = "boot deadline: " + why
                 end = Supervisor.stop(child)
                 break
             }
-            if elapsed > runTimeout {
+            if let why = clock.exceeded(runTimeout) ?? clock.stall {
                 run.runTimedOut = true
+                run.starved = clock.starved(runTimeout)
+                run.timeoutReason = "run deadline: " + why
                 end = Supervisor.stop(child)
                 break
             }

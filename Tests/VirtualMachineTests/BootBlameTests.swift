@@ -41,7 +41,7 @@ import TestSupport
 
     @Test func eachClassHasOneBlame() {
         let kernel: [BootClass] = [.panic, .oops, .bootTimeout, .runTimeout]
-        let host: [BootClass] = [.qemuFailedToStart, .qemuCrashed]
+        let host: [BootClass] = [.qemuFailedToStart, .qemuCrashed, .hostStarved]
         for c in kernel { #expect(outcome(c).failure("x").kind == .patch, "\(c)") }
         for c in host { #expect(outcome(c).failure("x").kind == .infrastructure, "\(c)") }
     }

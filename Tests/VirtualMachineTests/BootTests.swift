@@ -82,6 +82,23 @@ import TestSupport
         #expect(Self.processes(mentioning: bootDir).isEmpty)
     }
 
+    /// Deterministic deadlines count QEMU's CPU (`RunClock`): a guest that spins is
+    /// stopped once QEMU has used the deadline's CPU seconds, and the excerpt says so
+    /// and how far the result channel got.
+    @Test func deterministicGuestThatSpinsIsStoppedAtItsCPUDeadline() throws {
+        let kernel = try SharedKernel.bzImage()
+        let request = BootRequest(kernel: kernel, image: try Self.image().url,
+                                  plan: try Self.plan("kgate_note spinning\nwhile :; do :; done\n"),
+                                  mode: .deterministic, memoryMiB: 256, bootTimeout: 60, runTimeout: 10, label: "spins")
+        let outcome = try VirtualMachines.boot(request, paths: TestEnv.cache, console: Self.quiet)
+        #expect(outcome.classification == .runTimeout)
+        #expect(outcome.excerpt.contains("of CPU (deadline 10 s of CPU)"), "\(outcome.excerpt)")
+        #expect(outcome.excerpt.contains("result channel"))
+        #expect(outcome.excerpt.contains("kgate: spinning"))
+        #expect(outcome.wallSeconds >= 10)
+        #expect(Self.processes(mentioning: outcome.consoleLog.deletingLastPathComponent().path).isEmpty)
+    }
+
     @Test func initNotReachedIsABootTimeout() throws {
         let kernel = try SharedKernel.bzImage()
         let request = BootRequest(kernel: kernel, image: try Self.image().url, mode: .tcg, memoryMiB: 256,
