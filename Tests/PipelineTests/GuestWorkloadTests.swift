@@ -3,13 +3,13 @@ import GuestImage
 import KGateCore
 import Testing
 import TestSupport
-import Pipeline
+@testable import Pipeline
 import VirtualMachine
 import Workloads
 
 /// Every built-in workload for real in the guest on the shared kernel, deterministic
-/// mode, short durations, all in one boot (plus a 100 %-loss path and a missing
-/// sysctl), then the runner itself over two trials.
+/// mode, short durations, one seeded boot per workload, each seed twice (plus a
+/// 100 %-loss path and a missing sysctl), then the runner itself over two trials.
 @Suite(.serialized, .tags(.vm), .needs(.kernel, .qemu)) struct GuestWorkloadTests {
     static func environment() throws -> (kernel: URL, image: URL, paths: CachePaths) {
         let paths = TestEnv.cache
@@ -25,35 +25,118 @@ import Workloads
         return s
     }
 
-    @Test func everyBuiltinInOneBoot() throws {
+    /// One boot of the repeat test: a workload (or a plan of several) with a seed.
+    struct SeededBoot: Sendable {
+        var runs: [PlannedRun]
+        var seed: UInt64
+        var label: String
+    }
+
+    /// Workloads whose samples move with the seed (pipelines/workloads/README.md: CV 8–157 %).
+    static let seedSensitive: Set = ["tcp-loss-20ms", "tcp-memcg", "memcg-sockpressure"]
+
+    /// Issue 13: every built-in boots twice with seed 7 (one workload per boot, as the
+    /// pipeline runs them, side by side as `BootSlots` allows) and must repeat its
+    /// sample; the seeded ones boot once more with seed 8, and at least one loss or
+    /// memcg sample must draw anew. The seed-7 samples must carry each workload's
+    /// evidence. The seed-8 boot of memcg-sockpressure goes on to a 100 %-loss path and
+    /// a missing sysctl, so its teardown must leave a guest the next workload can use.
+    @Test func everyBuiltinRepeatsItsSeedAndCarriesItsEvidence() throws {
         let env = try Self.environment()
-        var runs = try WorkloadLoader.builtins().map { spec -> PlannedRun in
+        let specs = try WorkloadLoader.builtins().map { spec -> WorkloadSpec in
             var s = Self.short(spec)
             // Sockets are sampled every second: give the sampler two looks at the stream.
             if let every = s.socketSampleSeconds { s.duration = 3 * every }
-            return PlannedRun(spec: s, trials: 1)
+            return s
         }
         let blackhole = WorkloadSpec(name: "loss-100", tool: .iperf3TCP, duration: 1, warmup: 0,
                                      shaping: ShapingSpec(snd: SideShaping(netem: NetemSpec(lossPercent: 100))))
         let badSysctl = WorkloadSpec(name: "bad-sysctl", tool: .iperf3TCP, duration: 1, warmup: 0,
                                      tuning: TuningSpec(sysctls: ["net.ipv4.tcp_no_such_knob": "1"]))
-        runs.append(PlannedRun(spec: blackhole, trials: 1))
-        runs.append(PlannedRun(spec: badSysctl, trials: 1))
-        let plan = try GuestImages.planArchive([PlanFile(path: "kgate/plan.sh", contents: Data(PlanGenerator.script(runs).utf8))])
-        let outcome = try VirtualMachines.boot(BootRequest(kernel: env.kernel, image: env.image, plan: plan, mode: .deterministic,
-                                                           runTimeout: 900, label: "workloads-all"), paths: env.paths)
-        try #require(outcome.classification == .ok, "boot: \(outcome.classification) \(outcome.excerpt)")
-        #expect(outcome.planExitCode == 2, "the bad-sysctl workload ends the plan with status 2")
-        print("workloads-all: \(outcome.blobs.count) blobs, \(String(format: "%.1f", outcome.wallSeconds)) s wall")
+        var boots: [SeededBoot] = []
+        for spec in specs {
+            let one = [PlannedRun(spec: spec, trials: 1)]
+            boots += [SeededBoot(runs: one, seed: 7, label: "repeat-\(spec.name)-a"),
+                      SeededBoot(runs: one, seed: 7, label: "repeat-\(spec.name)-b")]
+            if Self.seedSensitive.contains(spec.name) {
+                let tail = spec.name == "memcg-sockpressure"
+                    ? [PlannedRun(spec: blackhole, trials: 1), PlannedRun(spec: badSysctl, trials: 1)] : []
+                boots.append(SeededBoot(runs: one + tail, seed: 8, label: "repeat-\(spec.name)-seed8"))
+            }
+        }
+        // The longest boots first, so that the two slots finish together.
+        let cost: [String: Int] = ["tcp-memcg": 0, "memcg-sockpressure": 1]
+        boots.sort { (cost[$0.runs[0].spec.name] ?? 2) < (cost[$1.runs[0].spec.name] ?? 2) }
+        let started = Date()
+        // A single workload boots as the pipeline boots it (`WorkloadRunner.boot` records the
+        // seed in the sample); the boot with a tail ends with status 2, so it boots bare.
+        let outcomes = Concurrently.map(boots, width: BootSlots.count) { b -> (TrialResult?, BootOutcome?) in
+            try BootSlots.hold {
+                if b.runs.count == 1 {
+                    let report = try WorkloadRunner.boot(b.runs, kernel: env.kernel, image: env.image, mode: .deterministic,
+                                                         paths: env.paths, label: b.label, seed: b.seed)
+                    return (report.results[b.runs[0].spec.name]?.first, nil)
+                }
+                let plan = try GuestImages.planArchive([PlanFile(path: "kgate/plan.sh", contents: Data(PlanGenerator.script(b.runs).utf8))])
+                let outcome = try VirtualMachines.boot(BootRequest(kernel: env.kernel, image: env.image, plan: plan, mode: .deterministic,
+                                                                   runTimeout: 900, label: b.label, seed: b.seed), paths: env.paths)
+                var trial = try TrialAnalyzer.analyze(b.runs[0], blobs: outcome.blobs).first
+                trial?.sample.seed = b.seed
+                return (trial, outcome)
+            }
+        }
+        print(String(format: "seed repeat: %d boots in %.0f s of wall (%d side by side)", boots.count,
+                     Date().timeIntervalSince(started), BootSlots.count))
+        var results: [String: [UInt64: [TrialResult]]] = [:]
+        var tailBoot: (SeededBoot, BootOutcome)?
+        for (b, result) in zip(boots, outcomes) {
+            let (trial, outcome) = try result.get()
+            results[b.runs[0].spec.name, default: [:]][b.seed, default: []].append(try #require(trial, "\(b.label)"))
+            if let outcome {
+                try #require(outcome.classification == .ok, "\(b.label): \(outcome.classification) \(outcome.excerpt)")
+                tailBoot = (b, outcome)
+            }
+        }
+
+        var exact: [String] = [], redraws: [String: Double] = [:]
+        for spec in specs {
+            let sevens = try #require(results[spec.name]?[7])
+            try #require(sevens.count == 2)
+            let first = sevens[0].sample, again = sevens[1].sample
+            #expect(first.seed == 7 && again.seed == 7)
+            #expect(first.failure == nil && first.value > 0, "\(spec.name): \(first.failure ?? "") \(first.value)")
+            if first.value == again.value && first.counters == again.counters { exact.append(spec.name) }
+            // The same seed repeats bit for bit in most boots; QEMU 7.2's icount warp leaves a
+            // residue of up to 0.7 % under host load (docs/DESIGN.md, "Seeds and paired statistics").
+            let gap = abs(first.value - again.value) / max(first.value, again.value)
+            #expect(gap < 0.02, "\(spec.name): seed 7 gave \(first.value) and then \(again.value)")
+            if let other = results[spec.name]?[8]?.first?.sample {
+                #expect(other.seed == 8)
+                redraws[spec.name] = abs(other.value - first.value) / max(other.value, first.value) - 5 * gap
+            }
+        }
+        print("seed repeat: bit-identical (value and every counter) \(exact.count) of \(specs.count): \(exact.sorted().joined(separator: ", "))")
+        print("seed 8 against seed 7 (relative gap minus 5 × the repeat gap): \(redraws)")
+        #expect(redraws.values.contains { $0 > 0.05 }, "no loss or memcg workload drew another sample with seed 8: \(redraws)")
 
         var byName: [String: TrialResult] = [:]
-        for run in runs.dropLast() {
-            let results = try TrialAnalyzer.analyze(run, blobs: outcome.blobs)
-            try #require(results.count == 1)
-            byName[run.spec.name] = results[0]
-            let s = results[0].sample
-            print("\(s.workload): \(s.metric)=\(s.value) failure=\(s.failure ?? "-") counters=\(s.counters.count)")
+        for spec in specs { byName[spec.name] = results[spec.name]?[7]?.first }
+        for (name, r) in byName.sorted(by: { $0.key < $1.key }) {
+            print("\(name): \(r.sample.metric)=\(r.sample.value) counters=\(r.sample.counters.count)")
         }
+        try Self.expectEvidence(byName)
+
+        // The seed-8 sockpressure boot went on to a 100 %-loss path and a missing sysctl.
+        let (tb, tail) = try #require(tailBoot)
+        #expect(tail.planExitCode == 2, "the bad-sysctl workload ends the plan with status 2")
+        let loss = try #require(try TrialAnalyzer.analyze(tb.runs[1], blobs: tail.blobs).first?.sample)
+        #expect(loss.failure != nil && loss.value == 0, "100 % loss must be labelled, got \(loss.value)")
+        let bad = #expect(throws: KGateError.self) { try TrialAnalyzer.analyze(tb.runs[2], blobs: tail.blobs) }
+        #expect(bad?.kind == .usage && bad?.excerpt?.contains("tcp_no_such_knob") == true)
+    }
+
+    /// What each built-in's sample must carry.
+    static func expectEvidence(_ byName: [String: TrialResult]) throws {
         for name in ["tcp-stream-10ms", "tcp-loss-20ms", "tcp-4flows", "tcp-memcg"] {
             let s = try #require(byName[name]?.sample)
             #expect(s.failure == nil, "\(name): \(s.failure ?? "")")
@@ -73,45 +156,12 @@ import Workloads
         #expect((udp.iperf3?.senderBps ?? 0) > 150e6 && (udp.iperf3?.senderBps ?? 0) < 250e6)
         let rr = try #require(byName["rr-latency"])
         #expect(rr.sample.failure == nil && rr.sample.value > 0 && (rr.sockperf?.observations ?? 0) > 10)
-        // memcg-sockpressure ran before loss-100: its setup worked, its samples carry the
-        // evidence, and its teardown left a guest the next workload can use.
         let mp = try #require(byName["memcg-sockpressure"]?.sample)
         #expect(mp.failure == nil && mp.value > 0, "memcg-sockpressure: \(mp.failure ?? "")")
         #expect((mp.counters["rcv.ss.samples"] ?? 0) >= 1, "socket samples: \(mp.counters.keys.sorted())")
         #expect((mp.counters["rcv.ss.rcv_ssthresh.max"] ?? 0) > 0)
         #expect((mp.counters["memcg.stat.pgscan"] ?? 0) > 0, "reclaim walked the receiver's cgroup")
         #expect((mp.counters["vmstat.htlb_buddy_alloc_fail"] ?? 0) > 0, "order-9 requests failed (memory fragmented)")
-        let loss = try #require(byName["loss-100"]?.sample)
-        #expect(loss.failure != nil && loss.value == 0, "100 % loss must be labelled, got \(loss.value)")
-        let bad = #expect(throws: KGateError.self) { try TrialAnalyzer.analyze(runs[runs.count - 1], blobs: outcome.blobs) }
-        #expect(bad?.kind == .usage && bad?.excerpt?.contains("tcp_no_such_knob") == true)
-    }
-
-    /// Issue 13: the same kernel, image, workload and seed give bit-identical
-    /// samples (one workload per boot, as the pipeline runs them); another seed
-    /// gives another draw of netem's losses. (A boot running all six built-ins
-    /// one after the other did not repeat: later workloads diverged.)
-    @Test func sameSeedSameSampleAnotherSeedAnotherDraw() throws {
-        let env = try Self.environment()
-        var spec = try WorkloadLoader.load("tcp-loss-20ms")
-        spec.duration = 2
-        func boot(_ seed: UInt64) throws -> Sample {
-            let report = try WorkloadRunner.boot([PlannedRun(spec: spec, trials: 1)], kernel: env.kernel, image: env.image,
-                                                 mode: .deterministic, paths: env.paths, label: "seed-\(seed)", seed: seed)
-            return try #require(report.results[spec.name]?.first?.sample)
-        }
-        let first = try boot(7), again = try boot(7), other = try boot(8)
-        print("tcp-loss-20ms seed 7: \(first.value), \(again.value); seed 8: \(other.value)")
-        #expect(first.seed == 7 && again.seed == 7 && other.seed == 8)
-        #expect(first.failure == nil && first.value > 1e6)
-        // Measured: the same seed repeated bit for bit in most runs, but not in all
-        // (774.66 vs 776.14 Mbit/s once, under load): the seed fixes the loss draw,
-        // a residue of nondeterminism remains (issue 13 stays open on it). Seeds
-        // 7 and 8 draw losses 47 % apart.
-        let repeatGap = abs(first.value - again.value) / first.value
-        let seedGap = abs(first.value - other.value) / first.value
-        #expect(repeatGap < 0.02, "the same seed must repeat (within 2 %): \(first.value) vs \(again.value)")
-        #expect(seedGap > 0.05 && seedGap > 5 * repeatGap, "seed 8 must draw another loss pattern than seed 7")
     }
 
     @Test func runnerTwoSeededTrials() throws {
