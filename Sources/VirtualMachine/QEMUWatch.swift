@@ -14,7 +14,7 @@ struct QEMURun: Sendable {
     var runTimedOut = false
     /// Which deadline passed, counted how (`RunClock`).
     var timeoutReason: String?
-    /// The deadline passed on the wall backstop: the host starved a deterministic guest.
+    /// The host starved a deterministic guest: the wall backstop passed, or QEMU waited or was stopped a whole window.
     var starved = false
     /// Set when the guest flooded the console or the result channel.
     var overflow: String?
