@@ -57,6 +57,12 @@ public enum WorkloadRunner {
         var seed: UInt64?
     }
 
+    /// The plan archive of `runs`, as every workload boot carries it. Its bytes are part
+    /// of what fixes a seeded draw: another archive (even another file mode) is another initrd.
+    public static func planArchive(_ runs: [PlannedRun]) throws -> Data {
+        try GuestImages.planArchive([PlanFile(path: "kgate/plan.sh", contents: Data(PlanGenerator.script(runs).utf8), mode: 0o755)])
+    }
+
     /// Runs several workloads in one boot (setup and teardown per workload).
     /// `seed` is the boot's seed (`BootRequest.seed`), recorded in every sample.
     public static func boot(_ runs: [PlannedRun], kernel: URL, image: URL, mode: MeasurementMode, paths: CachePaths,
@@ -64,8 +70,7 @@ public enum WorkloadRunner {
                             appendCommandLine: [String] = [], console: Console = .shared) throws -> BootReport {
         let names = runs.map(\.spec.name)
         guard Set(names).count == names.count else { throw KGateError.usage("a workload appears twice in one boot: \(names)") }
-        let script = PlanGenerator.script(runs)
-        let plan = try GuestImages.planArchive([PlanFile(path: "kgate/plan.sh", contents: Data(script.utf8), mode: 0o755)])
+        let plan = try planArchive(runs)
         // Memory pressure adds its setup: a disk image, mke2fs, all free memory touched.
         let guestSeconds = runs.reduce(10.0) { acc, r in
             acc + 5 + (r.spec.memoryPressure == nil ? 0 : 60) + Double(r.trials) * Double(r.spec.duration + r.spec.warmup + 4)

@@ -81,7 +81,7 @@ enum QEMUWatch {
             }
             if now.timeIntervalSince(lastCheck) >= 0.5 {
                 lastCheck = now
-                clock.observe(wall: elapsed, usage: RunClock.usage(pid: child.pid))
+                clock.observe(wall: elapsed, usage: basis == .cpu ? RunClock.usage(pid: child.pid) : nil)
                 let cpu = basis == .cpu ? String(format: " (%.0f s CPU)", clock.cpu) : ""
                 status(String(format: "%.0f s%@%@", elapsed, cpu, run.wallSecondsToMarker == nil ? ", booting" : ", running"))
                 for log in [consoleLog, resultsLog] where fileSize(log) > logLimit {

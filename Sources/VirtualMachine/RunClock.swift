@@ -53,9 +53,6 @@ struct RunClock: Sendable {
         while window.count > 1, wall - window[1].wall >= Self.stallWindow { window.removeFirst() }
     }
 
-    /// The seconds a deadline is compared with.
-    var elapsed: Double { basis == .cpu ? cpu : wall }
-
     /// Why `deadline` has passed, or nil.
     func exceeded(_ deadline: Double) -> String? {
         switch basis {
@@ -69,7 +66,7 @@ struct RunClock: Sendable {
                 return String(format: "%.0f s of wall passed, %.0f× the deadline of %.0f s of CPU, and QEMU used only %.0f s of CPU: the host starved the guest",
                               wall, Self.wallBackstop, deadline, cpu)
             }
-            return idle.map { $0.starved ? $0.text : nil } ?? nil
+            return idle.flatMap { $0.starved ? $0.text : nil }
         }
     }
 

@@ -77,7 +77,7 @@ import Workloads
                                                          paths: env.paths, label: b.label, seed: b.seed)
                     return (report.results[b.runs[0].spec.name]?.first, nil)
                 }
-                let plan = try GuestImages.planArchive([PlanFile(path: "kgate/plan.sh", contents: Data(PlanGenerator.script(b.runs).utf8))])
+                let plan = try WorkloadRunner.planArchive(b.runs)
                 let outcome = try VirtualMachines.boot(BootRequest(kernel: env.kernel, image: env.image, plan: plan, mode: .deterministic,
                                                                    runTimeout: 900, label: b.label, seed: b.seed), paths: env.paths)
                 var trial = try TrialAnalyzer.analyze(b.runs[0], blobs: outcome.blobs).first
