@@ -1,24 +1,40 @@
 #!/usr/bin/env bash
 # The README's test commands.
 #   bash scripts/test.sh          every test, including those that build, boot and
-#                                 measure real kernels (what CI runs; 50 min at the last landing)
+#                                 measure real kernels (what CI runs)
 #   bash scripts/test.sh --unit   the unit tests alone (.unit tag: no kernel source,
 #                                 no QEMU, no server); the others are skipped
 # Extra arguments go to `swift test` (e.g. --filter GateTests).
 # Under CI=true a test whose kernel source, QEMU or tool is missing fails instead
 # of skipping (Tests/TestSupport/Requirements.swift).
+#
+# Where the time went: every kernel build and boot of the run is a line in
+# $KGATE_TEST_CACHE/timings/records.jsonl (KGATE_TIMINGS), the swift test log is
+# kept beside it, and the end of the run prints the suites, the slowest twenty
+# tests, builds and boots (scripts/test-times.py; also in timings/summary.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 unit=0
 if [[ "${1:-}" == "--unit" ]]; then unit=1; shift; fi
 export KGATE_TEST_CACHE="${KGATE_TEST_CACHE:-$PWD/.ci-cache}"
-mkdir -p "$KGATE_TEST_CACHE"
+timings="$KGATE_TEST_CACHE/timings"
+mkdir -p "$timings"
+export KGATE_TIMINGS="$timings/records.jsonl"
+: > "$KGATE_TIMINGS"
+parallel=(--no-parallel)
 if ((unit)); then
   export KGATE_TESTS=unit
-  swift build --build-tests
-  swift test --skip-build --disable-xctest "$@"
+  parallel=()
 else
   bash scripts/install-deps.sh
-  swift build --build-tests
-  swift test --skip-build --no-parallel --disable-xctest "$@"
 fi
+started=$SECONDS
+swift build --build-tests
+built=$((SECONDS - started))
+set +e
+swift test --skip-build "${parallel[@]}" --disable-xctest "$@" 2>&1 | tee "$timings/swift-test.log"
+status=${PIPESTATUS[0]}
+set -e
+python3 scripts/test-times.py --log "$timings/swift-test.log" --timings "$KGATE_TIMINGS" \
+  --swift-build-seconds "$built" | tee "$timings/summary.txt"
+exit "$status"

@@ -51,6 +51,21 @@ public final class KernelBuilder: Sendable {
     /// input, `.infrastructure` for the shipped fragments.
     public func build(source: URL, treeOID: String, revision: String, config: BuildConfig,
                       baseline: BuildResult? = nil) throws -> BuildResult {
+        let started = Date()
+        var outcome = "failed"
+        var objects = 0
+        defer {
+            TimingLog.record("build", "\(revision.prefix(12)) (\(objects) objects)",
+                             seconds: Date().timeIntervalSince(started), outcome: outcome)
+        }
+        let result = try buildTimed(source: source, treeOID: treeOID, revision: revision, config: config, baseline: baseline)
+        outcome = result.cached ? "cached" : "built"
+        objects = result.objectsCompiled
+        return result
+    }
+
+    private func buildTimed(source: URL, treeOID: String, revision: String, config: BuildConfig,
+                            baseline: BuildResult?) throws -> BuildResult {
         try Toolchain.check()
         let resolved = try config.resolve()
         let compiler = try compilerVersion()

@@ -154,6 +154,8 @@ public enum VirtualMachines {
             let last = channel.blobs.last.map { "the last record on the result channel was \($0.name.prefix(120))" } ?? "the result channel is empty"
             verdict.excerpt = "\(last) (\(channel.blobs.count) records)\n" + verdict.excerpt
         }
+        TimingLog.record("boot", "\(request.label) seed \(seed.map(String.init) ?? "-") [\(mode.rawValue)]",
+                         seconds: run.wallSeconds, outcome: "\(verdict.classification)")
         return BootOutcome(classification: verdict.classification, mode: mode, excerpt: verdict.excerpt,
                            warnings: verdict.warnings, consoleLog: consoleLog, blobs: channel.blobs,
                            planExitCode: channel.done, wallSeconds: run.wallSeconds,

@@ -1,5 +1,6 @@
 import Foundation
 import KGateCore
+import Testing
 
 /// Shared facts for every test target: where the package is, the one cache
 /// directory of the whole test run (so each real kernel is built once per run),
@@ -9,8 +10,22 @@ public enum TestEnv {
     public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// The running test as `Suite/test()`, the context of its timing records
+    /// (`TimingLog`, `KGATE_TIMINGS`): kgate children get it in
+    /// `KGATE_TIMING_CONTEXT`, builds in the test process through the provider.
+    public static var currentTestName: String? {
+        guard let test = Test.current else { return nil }
+        return test.id.nameComponents.joined(separator: "/")
+    }
+
+    private static let timingContextInstalled: Bool = {
+        TimingLog.setContextProvider { TestEnv.currentTestName }
+        return true
+    }()
+
     /// `$KGATE_TEST_CACHE`, else `<package>/.ci-cache`: one cache for the whole run.
     public static var cache: CachePaths {
+        _ = timingContextInstalled
         if let dir = ProcessInfo.processInfo.environment["KGATE_TEST_CACHE"], !dir.isEmpty {
             return CachePaths(root: URL(fileURLWithPath: dir))
         }
@@ -49,8 +64,10 @@ public enum TestEnv {
             throw KGateError.infrastructure("the kgate executable is missing", location: binary.path,
                                             fix: "swift build (or set KGATE_BIN to the built kgate)")
         }
+        var fixed = ["KGATE_CACHE": cache.root.path]
+        fixed[TimingLog.contextVariable] = currentTestName
         return try ProcessRunner.run(binary.path, arguments,
-                              cwd: cwd, environment: environment.merging(["KGATE_CACHE": cache.root.path]) { a, _ in a },
+                              cwd: cwd, environment: environment.merging(fixed) { a, _ in a },
                               timeout: timeout)
     }
 
