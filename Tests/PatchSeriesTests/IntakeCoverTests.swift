@@ -7,9 +7,7 @@ import TestSupport
 /// Cover letters in the forms kernel developers send them, and the subject
 /// rules that go with them.
 @Suite("patch intake: cover letters and subjects", .tags(.unit))
-struct IntakeCoverTests {
-    let loader = SeriesLoader()
-    func load(_ name: String) throws -> Series { try loader.load(source: Fixtures.url("intake/" + name).path) }
+struct IntakeCoverTests: IntakeFixtures {
 
     /// `[PATCH 0/2 v3]` is a v3 cover letter; its unversioned `[PATCH i/2]`
     /// replies are v1 by their own subjects (issue 31: never from the thread),

@@ -6,9 +6,7 @@ import TestSupport
 
 /// Follow-up trailers, re-rolls, resends and what is dropped, as b4 decides them.
 @Suite("patch intake: follow-ups, re-rolls, resends", .tags(.unit))
-struct IntakeFollowUpTests {
-    let loader = SeriesLoader()
-    func load(_ name: String) throws -> Series { try loader.load(source: Fixtures.url("intake/" + name).path) }
+struct IntakeFollowUpTests: IntakeFixtures {
     let sob = Trailer(name: "Signed-off-by", value: "Ann Dev <ann@example.org>")
 
     @Test func trailerForSomeoneElseIsReportedNotApplied() throws {

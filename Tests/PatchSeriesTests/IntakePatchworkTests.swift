@@ -7,9 +7,7 @@ import TestSupport
 /// Mails patchwork files as patches that b4 leaves alone: a pull request that
 /// carries a diff, and a mail with a diff but an empty Subject.
 @Suite("patch intake: patchwork's patches", .tags(.unit))
-struct IntakePatchworkTests {
-    let loader = SeriesLoader()
-    func load(_ name: String) throws -> Series { try loader.load(source: Fixtures.url("intake/" + name).path) }
+struct IntakePatchworkTests: IntakeFixtures {
 
     @Test func pullRequestWithADiffIsAPatchWithItsURL() throws {
         let s = try load("pull-with-diff.mbox")

@@ -7,9 +7,7 @@ import TestSupport
 /// Issue 31: a mail's revision and total are what its own subject says; only
 /// mails of one label (revision and i/n) are postings of one another.
 @Suite("patch intake: revisions and totals", .tags(.unit))
-struct IntakeRevisionTests {
-    let loader = SeriesLoader()
-    func load(_ name: String) throws -> Series { try loader.load(source: Fixtures.url("intake/" + name).path) }
+struct IntakeRevisionTests: IntakeFixtures {
     func messages(_ name: String) throws -> [MailMessage] {
         try loader.parse(try Fixtures.data("intake/" + name), origin: name)
     }
