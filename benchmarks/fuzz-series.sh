@@ -25,11 +25,15 @@ done
 
 echo "fuzz-series: building (swiftc -sanitize=fuzzer) into $OUT" >&2
 cd "$OUT/obj"
+# KGateCore imports CSpawn (a C target SwiftPM gives a module map): write one and compile spawn.c.
+mkdir -p "$OUT/obj/CSpawn"
+printf 'module CSpawn {\n    header "%s"\n    export *\n}\n' "$ROOT/Sources/CSpawn/include/CSpawn.h" >"$OUT/obj/CSpawn/module.modulemap"
+clang -O -g -c "$ROOT/Sources/CSpawn/spawn.c" -I "$ROOT/Sources/CSpawn/include" -o "$OUT/obj/spawn.o"
 swiftc -O -g -parse-as-library -sanitize=fuzzer -module-name KGateCore \
-    -I "$ROOT/Sources/CCrypto" -emit-module -emit-module-path "$OUT/obj/KGateCore.swiftmodule" \
+    -I "$ROOT/Sources/CCrypto" -I "$OUT/obj/CSpawn" -emit-module -emit-module-path "$OUT/obj/KGateCore.swiftmodule" \
     -emit-library -static -o "$OUT/obj/libKGateCore.a" "$ROOT"/Sources/KGateCore/*.swift
 swiftc -O -g -parse-as-library -sanitize=fuzzer -module-name PatchSeries \
-    -I "$OUT/obj" -I "$ROOT/Sources/CCrypto" -L "$OUT/obj" -lKGateCore -lcrypto \
+    -I "$OUT/obj" -I "$ROOT/Sources/CCrypto" -I "$OUT/obj/CSpawn" -L "$OUT/obj" -lKGateCore -lcrypto "$OUT/obj/spawn.o" \
     -o "$OUT/fuzz-series" "${PARSER[@]}" "$ROOT/benchmarks/fuzz/FuzzSeries.swift"
 
 # Seed corpus: every fixture file (mails, mboxes, format-patch files).

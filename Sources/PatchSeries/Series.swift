@@ -23,6 +23,9 @@ public struct Patch: Sendable, Codable, Equatable {
     public var files: [String]
     /// The patch id on patchwork, when the series came from patchwork.
     public var patchworkID: Int?
+    /// A pull request that carries a diff (taken as a patch, as patchwork does):
+    /// the repository and branch or tag it asks to pull.
+    public var pullURL: String? = nil
 
     /// Subject, body and trailers as `git am` would commit them.
     public var commitMessage: String {
@@ -107,6 +110,7 @@ public struct Series: Sendable, Codable, Equatable {
             lines.append("  \(p.index)/\(p.total) \(p.subject)")
             lines.append("      \(p.author.name) <\(p.author.email)>, \(p.files.count) file\(p.files.count == 1 ? "" : "s"): "
                 + p.files.prefix(6).joined(separator: " ") + (p.files.count > 6 ? " …" : ""))
+            if let pull = p.pullURL { lines.append("      pull: \(pull)") }
             for t in p.trailers where t.name.lowercased().hasSuffix("-by") && t.name.lowercased() != "signed-off-by" {
                 lines.append("      \(t.line)")
             }

@@ -4,10 +4,13 @@ import Foundation
 /// kgate never drops a patch silently.
 public struct DroppedMessage: Sendable, Codable, Equatable {
     public enum Reason: String, Sendable, Codable {
-        /// A patch of a lower revision than the one assembled.
+        /// A patch whose own subject names a lower revision than the one assembled.
         case olderRevision
-        /// A second posting of a slot; the newer one was kept.
+        /// Another posting of the same label (revision and i/n); the later one was kept.
         case duplicate
+        /// A patch of the assembled revision labelled with another total (`1/2` beside `1/3`):
+        /// another posting of that revision, never a duplicate.
+        case otherTotal
         /// A patch that does not belong to the series (no i/n among numbered patches).
         case unrelated
         /// A cover letter of another revision.
@@ -45,10 +48,22 @@ public struct TrailerMismatch: Sendable, Codable, Equatable {
     }
 }
 
+/// A patch of revision N-1 that fills a slot of a partial re-roll of N (b4's rule).
+public struct CarriedPatch: Sendable, Codable, Equatable {
+    /// The slot it fills (1-based) and the series length.
+    public var index: Int
+    public var total: Int
+    public var fromRevision: Int
+    public var subject: String
+    public var messageID: String?
+}
+
 /// What assembly noticed besides the series: dropped messages, trailer
 /// mismatches, partial re-rolls, resends. Printed on stderr and in `--json`.
 public struct SeriesReport: Sendable, Codable, Equatable {
     public var dropped: [DroppedMessage] = []
+    /// Patches a partial re-roll took from the revision before (a warning names them too).
+    public var carried: [CarriedPatch] = []
     public var trailerMismatches: [TrailerMismatch] = []
     public var warnings: [String] = []
     public init() {}

@@ -8,16 +8,19 @@ public struct SubjectInfo: Sendable, Equatable {
     public var isPatch = false
     public var isRFC = false
     public var isResend = false
-    /// `vN`, 1 when absent.
+    /// `vN`, 1 when absent: a mail's revision is what its own subject says,
+    /// never what the thread around it says.
     public var revision = 1
-    /// The subject named the revision (`vN`); an unversioned patch answering a
-    /// versioned cover letter takes the cover's revision.
+    /// The subject named the revision (`vN`).
     public var hasRevision = false
     /// `[GIT PULL]`, `[PULL]`: a pull request, not a patch.
     public var isPullRequest = false
     /// `i/n`; nil when the subject has no counter (a lone `[PATCH]`).
     public var counter: Int?
+    /// The series length: `n` of `i/n`, or `i` when `i > n` (`[PATCH 6/5]` is 6/6, as b4 counts).
     public var expected: Int?
+    /// `n` as written: the posting a patch belongs to (`1/2` and `1/3` are two postings).
+    public var labelledTotal: Int?
     /// Other bracket words: the tree ("net-next"), list tags.
     public var prefixes: [String] = []
     /// The subject without `Re:` and bracket prefixes.
@@ -82,6 +85,7 @@ public struct SubjectInfo: Sendable, Equatable {
     private mutating func setCounter(_ i: Int, _ n: Int) {
         guard i >= 0, i <= 10_000, n >= 1, n <= 10_000 else { return }
         counter = i
+        labelledTotal = n
         expected = max(n, i) // [PATCH 6/5] counts as 6/6, as b4 does
     }
 

@@ -21,9 +21,11 @@ struct IntakeCommandTests {
     @Test func droppedMessagesOnStderrAndInJSON() throws {
         let r = try TestEnv.kgate(["series", "show", fixture("dropped.mbox"), "--json"], timeout: 60)
         #expect(r.exitCode == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("series: dropped '[PATCH 1/2] old: first' <dr1-1@example.org>: v1; the series is v2\n"))
+        #expect(r.stderr.contains("series: dropped '[PATCH 1/2] old: first' <dr1-1@example.org>: "
+            + "v1 1/2, another revision (its own subject says v1); the series is v2\n"))
         #expect(r.stderr.contains("series: dropped '[PATCH v2] unrelated: a stray fix' <dr2-x@example.org>: "))
-        #expect(r.stderr.contains("series: dropped '[PATCH v2 2/2] new: second' <dr2-2b@example.org>: another posting of 2/2"))
+        #expect(r.stderr.contains("series: dropped '[PATCH v2 2/2] new: second' <dr2-2@example.org>: another posting of v2 2/2; "
+            + "the later one, <dr2-2b@example.org>"))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let dropped = try #require((json["report"] as? [String: Any])?["dropped"] as? [[String: Any]])
         #expect(dropped.compactMap { $0["reason"] as? String } == ["unrelated", "duplicate", "olderRevision"])
@@ -33,7 +35,8 @@ struct IntakeCommandTests {
         let r = try TestEnv.kgate(["series", "--help"], timeout: 60)
         let text = r.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         #expect(text.contains("Where kgate differs from b4 on purpose:"))
-        #expect(text.contains("the newer Date wins (b4 numbers it as a new revision)"))
+        #expect(text.contains("the later one wins (newer Date, then later in the input; b4 numbers it as a new revision)"))
+        #expect(text.contains("An unversioned patch answering a versioned cover letter stays v1"))
         #expect(text.contains("there is no --sloppy-trailers"))
     }
 }

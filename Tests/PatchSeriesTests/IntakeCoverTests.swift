@@ -7,26 +7,31 @@ import TestSupport
 /// Cover letters in the forms kernel developers send them, and the subject
 /// rules that go with them.
 @Suite("patch intake: cover letters and subjects", .tags(.unit))
-struct IntakeCoverTests {
-    let loader = SeriesLoader()
-    func load(_ name: String) throws -> Series { try loader.load(source: Fixtures.url("intake/" + name).path) }
+struct IntakeCoverTests: IntakeFixtures {
 
-    @Test func versionAfterTheCounterSetsTheRepliesVersion() throws {
+    /// `[PATCH 0/2 v3]` is a v3 cover letter; its unversioned `[PATCH i/2]`
+    /// replies are v1 by their own subjects (issue 31: never from the thread),
+    /// so the highest labelled revision is the lone `[PATCH v2 1/1]`.
+    @Test func versionAfterTheCounterIsTheCoversOwn() throws {
+        let info = SubjectInfo.parse("[PATCH 0/2 v3] tcp: two fixes")
+        #expect(info.revision == 3 && info.counter == 0 && info.subject == "tcp: two fixes")
         let s = try load("cover-version-after-counter.mbox")
-        #expect(s.version == 3)
-        #expect(s.coverSubject == "tcp: two fixes" && s.coverMessageID == "cv-0@example.org")
-        #expect(s.patches.map(\.messageID) == ["cv-1@example.org", "cv-2@example.org"])
-        // The explicit v2 posting is older than the inherited v3, and is named.
-        #expect(s.report.dropped.map(\.messageID) == ["cv2-1@example.org"])
-        #expect(s.report.dropped.map(\.reason) == [.olderRevision])
+        #expect(s.version == 2 && s.coverMessageID == nil)
+        #expect(s.patches.map(\.messageID) == ["cv2-1@example.org"])
+        let dropped = s.report.dropped.map { "\($0.reason.rawValue) \($0.messageID ?? "")" }
+        #expect(dropped == ["otherCover cv-0@example.org", "olderRevision cv-1@example.org", "olderRevision cv-2@example.org"])
     }
 
+    /// A v3 cover heading unversioned patches: the series is v1, as the patches
+    /// say, with that cover (its tree prefix kept) and a warning naming the mismatch.
     @Test func treeAndVersionInTheCoverWithUnversionedPatches() throws {
         let s = try load("cover-net-v3.mbox")
-        #expect(s.version == 3 && s.prefixes == ["net"])
+        #expect(s.version == 1 && s.prefixes == ["net"])
         #expect(s.coverSubject == "net: three small fixes")
         #expect(s.patches.map(\.label) == ["1/3 'net: fix 1'", "2/3 'net: fix 2'", "3/3 'net: fix 3'"])
-        #expect(s.report.isEmpty)
+        #expect(s.report.dropped.isEmpty)
+        #expect(s.report.warnings == ["the cover letter <nv-0@example.org> says v3, the patches it heads say v1: "
+            + "the series is v1, as each patch's own subject says"])
     }
 
     @Test func counterWithOfAndNoLeakIntoPrefixes() throws {

@@ -8,9 +8,7 @@ import TestSupport
 /// What `git am` takes besides `diff --git`: quilt, tree-prefixed (-p1),
 /// Index: (CVS/svn) and no-prefix binary diffs; each parsed and applied.
 @Suite("patch intake: diff forms", .tags(.unit))
-struct IntakeDiffTests {
-    let loader = SeriesLoader()
-    func load(_ name: String) throws -> Series { try loader.load(source: Fixtures.url("intake/" + name).path) }
+struct IntakeDiffTests: IntakeFixtures {
 
     /// A tree imported from a directory (libgit2 only) holding `files`.
     func tree(_ files: [String: String]) throws -> (KernelRepository, String) {

@@ -6,9 +6,7 @@ import TestSupport
 
 /// Follow-up trailers, re-rolls, resends and what is dropped, as b4 decides them.
 @Suite("patch intake: follow-ups, re-rolls, resends", .tags(.unit))
-struct IntakeFollowUpTests {
-    let loader = SeriesLoader()
-    func load(_ name: String) throws -> Series { try loader.load(source: Fixtures.url("intake/" + name).path) }
+struct IntakeFollowUpTests: IntakeFixtures {
     let sob = Trailer(name: "Signed-off-by", value: "Ann Dev <ann@example.org>")
 
     @Test func trailerForSomeoneElseIsReportedNotApplied() throws {
@@ -48,8 +46,27 @@ struct IntakeFollowUpTests {
         #expect(s.version == 3)
         #expect(s.patches.map(\.messageID) == ["pr2-1@example.org", "pr3-2@example.org"])
         #expect(s.patches[1].body == "Second, fixed.")
-        #expect(s.report.warnings == ["partial re-roll: v3 re-sends only some patches in reply to v2; 1/2 taken from v2, as b4 does"])
+        #expect(s.report.warnings == ["partial re-roll: v3 re-sends 2/2 in reply to v2; 1/2 <pr2-1@example.org> carried from v2, as b4 does"])
+        #expect(s.report.carried == [CarriedPatch(index: 1, total: 2, fromRevision: 2, subject: "[PATCH v2 1/2] io: first",
+                                                  messageID: "pr2-1@example.org")])
         #expect(s.report.dropped.map(\.messageID) == ["pr2-2@example.org"])
+    }
+
+    /// b4's partial re-roll trailer rule: a review of the old 2/2 reviewed other
+    /// code and does not reach the re-posted 2/2 (it is named); replies to the
+    /// carried 1/2 and to the cover letter still count.
+    @Test func partialRerollKeepsOldReviewsOffTheNewPatch() throws {
+        let s = try load("partial-reroll-trailers.mbox")
+        #expect(s.version == 3 && s.coverMessageID == "pt2-0@example.org")
+        #expect(s.patches.map(\.messageID) == ["pt2-1@example.org", "pt3-2@example.org"])
+        #expect(s.report.carried.map(\.messageID) == ["pt2-1@example.org"])
+        let tested = "Tested-by: Rev Two <rev2@example.com>", acked = "Acked-by: Maint Ainer <maint@example.net>"
+        #expect(s.patches[0].trailers.map(\.line) == [sob.line, tested, acked])
+        #expect(s.patches[1].trailers.map(\.line) == [sob.line, acked])
+        #expect(s.report.warnings.last == "not carried to 2/2 'io: two': 'Reviewed-by: Rev Two <rev2@example.com>' in "
+            + "<pt2-2r@example.org> answers <pt2-2@example.org>, the older patch this re-roll re-posts: it reviewed other code "
+            + "(b4's partial re-roll rule)")
+        #expect(s.report.dropped.map(\.messageID) == ["pt2-2@example.org"])
     }
 
     @Test func unlabelledResendNewerWins() throws {
@@ -58,14 +75,15 @@ struct IntakeFollowUpTests {
         #expect(s.patches[0].body == "Fix, rebased.")
         #expect(s.report.dropped == [DroppedMessage(
             reason: .duplicate, subject: "[PATCH] fs: fix the demo", messageID: "rs-1@example.org", origin: s.report.dropped.first?.origin ?? "",
-            detail: "another posting of 'fs: fix the demo'; the newer one, <rs-2@example.org> '[PATCH] fs: fix the demo', is used")])
+            detail: "another posting of v1 'fs: fix the demo'; the later one, <rs-2@example.org> '[PATCH] fs: fix the demo', is used")])
     }
 
     @Test func everyDroppedMessageIsNamed() throws {
         let s = try load("dropped.mbox")
-        #expect(s.patches.map(\.messageID) == ["dr2-1@example.org", "dr2-2@example.org"])
+        // dr2-2 and dr2-2b have one Date: the later in the thread is the later posting.
+        #expect(s.patches.map(\.messageID) == ["dr2-1@example.org", "dr2-2b@example.org"])
         let dropped = s.report.dropped.map { "\($0.reason.rawValue) \($0.messageID ?? "")" }
-        #expect(dropped == ["unrelated dr2-x@example.org", "duplicate dr2-2b@example.org", "olderRevision dr1-1@example.org"])
+        #expect(dropped == ["unrelated dr2-x@example.org", "duplicate dr2-2@example.org", "olderRevision dr1-1@example.org"])
         let json = try #require(try JSONSerialization.jsonObject(with: s.json()) as? [String: Any])
         let report = try #require(json["report"] as? [String: Any])
         #expect((report["dropped"] as? [Any])?.count == 3)

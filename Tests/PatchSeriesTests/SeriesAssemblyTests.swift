@@ -157,9 +157,10 @@ struct SeriesAssemblyTests {
         let none = Data("From x Thu Jan  1 00:00:00 1970\nSubject: Re: [PATCH] x\n\nReviewed-by: A <a@x>\n".utf8)
         let error = try #require(throws: KGateError.self) { try load(none) }
         #expect(error.what.hasPrefix("the input is not a patch series: no message has a diff"))
-        // A resend of the same slot keeps the first copy.
+        // A resend of the same label with the same Date: the later posting (in the thread) wins.
         let dup = try load(thread(["[PATCH 1/2] a", "[PATCH RESEND 1/2] a again", "[PATCH 2/2] b"]))
-        #expect(dup.patches.map(\.subject) == ["a", "b"])
+        #expect(dup.patches.map(\.subject) == ["a again", "b"])
+        #expect(dup.report.dropped.map(\.messageID) == ["m0@x"])
         // Counter-less patches keep mbox order.
         let loose = try load(thread(["[PATCH] first", "[PATCH] second"]))
         #expect(loose.patches.map(\.label) == ["1/2 'first'", "2/2 'second'"])
@@ -178,8 +179,11 @@ struct SeriesAssemblyTests {
             if !parent.isEmpty { text += "In-Reply-To: \(parent)\n" }
             text += "\n\(body)\n"
         }
+        // No dates: the later posting in the thread (the resend) is used, with its own
+        // sign-off only; the review answers the replaced posting, so it stays there (as b4).
         let s = try load(Data(text.utf8))
-        #expect(s.patches[0].trailers.map(\.line) == ["Signed-off-by: A <a@x>", "Reviewed-by: A <a@x>"])
+        #expect(s.patches.map(\.messageID) == ["p2@x"])
+        #expect(s.patches[0].trailers.map(\.line) == ["Signed-off-by: Other <o@x>"])
     }
 
     @Test func inBodyFromOverridesSender() throws {

@@ -61,4 +61,22 @@ struct SeriesCommandTests {
         #expect(incomplete.exitCode == KGateExitCode.brokenPatch)
         #expect(incomplete.stderr.contains("series v2 is incomplete: it has 2 of 3 patches (1, 3); missing 2/3"))
     }
+
+    /// Issue 31's thread: the v2 series from the three v2 patches and their own
+    /// diffs; the stale `[PATCH 1/2]` is named as another revision, not as a posting.
+    @Test(.tags(.unit)) func showTakesTheV2PatchesOfTheIssueThread() throws {
+        let path = Fixtures.url("intake/revision-own-subject.mbox").path
+        let r = try TestEnv.kgate(["series", "show", path], timeout: 60)
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("series v2: 3 patches — tcp: window rework\n"))
+        #expect(r.stdout.contains("  1/3 tcp: grow the window\n") && r.stdout.contains("  3/3 tcp: document the window\n"))
+        #expect(r.stderr.contains("series: dropped '[PATCH 1/2] tcp: grow the window' <os1-1@example.org>: "
+            + "v1 1/2, another revision (its own subject says v1); the series is v2\n"))
+        #expect(!r.stderr.contains("another posting"))
+        let json = try TestEnv.kgate(["series", "show", path, "--json"], timeout: 60)
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let patches = try #require(parsed["patches"] as? [[String: Any]])
+        #expect(patches.compactMap { $0["messageID"] as? String } == ["os2-1@example.org", "os2-2@example.org", "os2-3@example.org"])
+        #expect((patches.first?["diff"] as? String)?.contains("+window = 16\n") == true)
+    }
 }

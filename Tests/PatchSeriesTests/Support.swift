@@ -11,3 +11,11 @@ enum Fixtures {
 func mail(_ text: String, origin: String = "test") throws -> MailMessage {
     try MailMessage.parse(Array(text.utf8)[...], origin: origin)
 }
+
+/// A suite of `Fixtures/intake/` cases: `load` assembles one fixture as `kgate series show` does.
+protocol IntakeFixtures {}
+
+extension IntakeFixtures {
+    var loader: SeriesLoader { SeriesLoader() }
+    func load(_ name: String) throws -> Series { try loader.load(source: Fixtures.url("intake/" + name).path) }
+}

@@ -7,7 +7,10 @@ import KGateCore
 
 /// One input: an mbox (or a single mail) run through everything `kgate series
 /// show` and `apply` do with untrusted text before libgit2 sees it. Errors are
-/// expected; a trap (overflow, bad index, force unwrap) is a crash.
+/// expected; a trap (overflow, bad index, force unwrap) is a crash, and so is a
+/// series that breaks its promises (SeriesInvariants: only mails labelled with
+/// its revision or named as carried, in counter order, of one total, every
+/// other patch named as dropped).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSeries(_ bytes: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let bytes, size > 0 else { return 0 }
@@ -24,6 +27,8 @@ public func fuzzSeries(_ bytes: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             messages.append(mail)
         }
         guard let series = try? SeriesAssembler.assemble(messages, source: "fuzz") else { continue }
+        let broken = SeriesInvariants.violations(of: series, in: messages)
+        if !broken.isEmpty { fatalError("series invariants: " + broken.joined(separator: "; ")) }
         _ = series.summary()
         _ = try? series.json()
         for patch in series.patchesToApply() { _ = TraditionalDiff.gitForm(patch.diff) }
