@@ -47,6 +47,8 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["KGateCore"], path: "Tests/TestSupport"),
         .testTarget(name: "KGateCoreTests", dependencies: ["KGateCore", "TestSupport"]),
+        // The kgate executable run as a process: help texts, the command-line grammar, exit codes.
+        .testTarget(name: "KGateCommandsTests", dependencies: ["KGateCore", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"]),
         .testTarget(name: "KernelTreeTests", dependencies: ["KernelTree", "TestSupport"]),
         .testTarget(name: "PatchSeriesTests", dependencies: ["PatchSeries", "KernelTree", "TestSupport"], exclude: ["Fixtures"]),

@@ -42,7 +42,7 @@ struct Bisect: ParsableCommand {
     @OptionGroup var reports: ReportOptions
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "bisect") {
             let t = try threshold.value()
             let outcome = try BisectDriver(paths: global.paths).run(BisectRequest(
                 tree: tree.tree, good: good, bad: bad, workload: workload, pipeline: pipeline, threshold: t, mode: measurement.mode,

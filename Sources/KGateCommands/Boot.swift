@@ -55,7 +55,7 @@ struct Boot: ParsableCommand {
     var command: [String] = []
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "boot") {
             let mode = measurement.or(.auto)
             guard timeout > 0, bootTimeout > 0, (64...65536).contains(memory) else {
                 throw KGateError.usage("timeouts must be positive and --memory between 64 and 65536 MiB")

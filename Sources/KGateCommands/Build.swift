@@ -65,7 +65,7 @@ struct Build: ParsableCommand {
     @OptionGroup var artifact: ArtifactOptions
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "build") {
             if let code = try runArtifact() { return code }
             let started = Date()
             let paths = global.paths

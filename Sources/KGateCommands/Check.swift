@@ -65,7 +65,7 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "check") {
             if let code = try runShard() { return code }
             let paths = global.paths
             let (source, patchworkRef) = try from.resolve()

@@ -13,7 +13,7 @@ struct Doctor: ParsableCommand {
     var minFreeGiB: Double = 10
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "doctor") {
             var missing: [HostRequirement] = []
             for req in HostRequirements.all {
                 let ok = HostRequirements.isMet(req)

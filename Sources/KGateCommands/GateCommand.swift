@@ -79,7 +79,7 @@ struct GateSimulate: ParsableCommand {
     var effect: [Double] = []
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "gate simulate") {
             guard runs >= 1 && runs <= 1_000_000 else {
                 throw KGateError.usage("--runs \(runs) is out of range", fix: "use 1…1000000")
             }

@@ -34,7 +34,7 @@ struct Merge: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "merge") {
             let outcome = try MergeDriver(paths: global.paths).run(
                 shardDirectories: directories.map { URL(fileURLWithPath: $0) }, pipeline: pipeline,
                 reportDir: reportDir.map { URL(fileURLWithPath: $0) })

@@ -36,7 +36,7 @@ struct Nightly: ParsableCommand {
     var noBisect = false
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "nightly") {
             let outcome = try NightlyDriver(paths: global.paths).run(NightlyRequest(
                 tree: tree.tree, good: good, head: head, pipeline: pipeline, mode: measurement.mode,
                 reportDir: reports.url, bisect: !noBisect))

@@ -36,7 +36,7 @@ struct ResultsList: ParsableCommand {
     @Option(name: .long, help: "How many runs.") var limit = 30
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "results list") {
             let runs = try db.store(global).listRuns(limit: limit)
             if runs.isEmpty { emit("no runs recorded"); return 0 }
             emit("id    kind     status       outcome       exit  started               base          candidate     subject")
@@ -61,7 +61,7 @@ struct ResultsShow: ParsableCommand {
     @Argument(help: "Run id.") var runID: String
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "results show") {
             let report = try db.store(global).report(run: try parseRunID(runID))
             emit(MarkdownExporter.render(report))
             return 0
@@ -79,7 +79,7 @@ struct ResultsExport: ParsableCommand {
     @Option(name: .long, help: "KCIDB origin (lowercase letters, digits, underscores).") var origin = "kgate"
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "results export") {
             guard let fmt = ReportFormat(rawValue: format) else {
                 throw KGateError.usage("unknown format '\(format)'", fix: "use md, junit, kcidb, html or json")
             }
@@ -109,7 +109,7 @@ struct ResultsDemo: ParsableCommand {
     @OptionGroup var db: DatabaseOptions
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "results demo") {
             emit(String(try DemoRun.record(into: db.store(global))))
             return 0
         }

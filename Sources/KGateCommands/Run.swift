@@ -54,7 +54,7 @@ struct Run: ParsableCommand {
     var printPlan = false
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "run") {
             var spec = try WorkloadLoader.load(workload)
             if let duration { spec.duration = duration }
             if let warmup { spec.warmup = warmup }
