@@ -90,7 +90,7 @@ struct ResultsExport: ParsableCommand {
                 do {
                     try Data(text.utf8).write(to: url, options: .atomic)
                 } catch {
-                    throw KGateError.infrastructure("cannot write the report", location: url.path, fix: "check the directory exists and is writable")
+                    throw KGateError.infrastructure("cannot write the report", location: url.path, fix: "check the directory exists and is writable", cause: error)
                 }
                 Console.shared.line("wrote \(url.path)")
             } else {

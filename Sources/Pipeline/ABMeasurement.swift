@@ -6,12 +6,17 @@ import Workloads
 
 /// A kernel being measured: the base, the candidate, or a bisection step.
 public struct KernelUnderTest: Sendable {
+    /// The side its samples are stored as.
     public var role: TrialRole
+    /// What a fault of this kernel means (`FaultClass`): a base's or a bisection
+    /// endpoint's is infrastructure, a candidate's or a bisection step's the kernel's.
+    public var faultRole: FaultKernel.Role
     public var revision: String
     public var image: URL
 
-    public init(role: TrialRole, revision: String, image: URL) {
+    public init(role: TrialRole, revision: String, image: URL, faultRole: FaultKernel.Role? = nil) {
         self.role = role
+        self.faultRole = faultRole ?? (role == .base ? FaultKernel.Role.base : .candidate)
         self.revision = revision
         self.image = image
     }
@@ -60,7 +65,8 @@ public struct GuestSetup: Sendable {
 }
 
 /// Runs trials of several workloads on one kernel in as few boots as the mode
-/// allows, records them, and classifies boot failures by cause, then role: a
+/// allows, records them, and names the kernel a boot failure was seen on
+/// (`KGateError.seen(on:)`), which `FaultClass` classifies by cause, then role: a
 /// host fault (QEMU failed, crashed or was killed without a guest splat) is
 /// infrastructure (exit 4) for either kernel; a kernel fault (panic, oops,
 /// hang) is a broken patch (exit 2) for the candidate, whose base passed
@@ -109,16 +115,10 @@ public struct TrialRunner: Sendable {
                                              paths: guest.paths,
                                              label: "\(kernel.role.rawValue) \(short(kernel.revision))" + (seed.map { " seed \($0)" } ?? ""),
                                              memoryMiB: guest.memoryMiB, seed: seed, console: console)
-        } catch var error as KGateError {
+        } catch let error as KGateError {
             try? recorder?.boot(BootInfo(revision: kernel.revision, mode: guest.mode.rawValue, succeeded: false,
                                          seconds: Date().timeIntervalSince(start), note: error.what))
-            if error.kind == .patch, kernel.role != .candidate {
-                error.kind = .infrastructure
-                error.fix = "the base kernel must boot and run the workloads: fix the base or the pipeline; "
-                    + (error.fix ?? "")
-            }
-            error.what = "\(kernel.role.rawValue) kernel \(short(kernel.revision)): \(error.what)"
-            throw error
+            throw error.seen(on: FaultKernel(kernel.faultRole, revision: kernel.revision, stage: .boot))
         }
         for warning in report.warnings {
             console.line("warning: \(kernel.role.rawValue) kernel \(short(kernel.revision)) printed a WARNING: \(warning)")

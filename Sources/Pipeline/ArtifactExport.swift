@@ -64,7 +64,7 @@ public struct ArtifactExporter: Sendable {
             try? FileManager.default.removeItem(at: target)
             do { try FileManager.default.copyItem(at: source, to: target) } catch {
                 throw KGateError.infrastructure("cannot write the artifact file \(relative): \(error.localizedDescription)",
-                                                location: target.path, fix: "check that the export directory is writable")
+                                                location: target.path, fix: "check that the export directory is writable", cause: error)
             }
             files.append(try ArtifactManifest.entry(relative, in: directory))
         }
@@ -91,7 +91,7 @@ public struct ArtifactExporter: Sendable {
         let url = directory.appendingPathComponent(ArtifactManifest.fileName)
         do { try manifest.encoded().write(to: url, options: .atomic) } catch {
             throw KGateError.infrastructure("cannot write the artifact manifest", location: url.path,
-                                            fix: "check that the export directory is writable")
+                                            fix: "check that the export directory is writable", cause: error)
         }
         let total = files.reduce(0) { $0 + $1.bytes }
         console.line("artifact: \(files.count) files, \(total / 1024) KiB in \(directory.path)")

@@ -47,7 +47,7 @@ public struct ArtifactManifest: Codable, Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         do { return try encoder.encode(self) } catch {
-            throw KGateError.infrastructure("cannot encode the artifact manifest: \(error)")
+            throw KGateError.infrastructure("cannot encode the artifact manifest: \(error)", cause: error)
         }
     }
 
@@ -61,7 +61,7 @@ public struct ArtifactManifest: Codable, Sendable, Equatable {
         let m: ArtifactManifest
         do { m = try JSONDecoder().decode(ArtifactManifest.self, from: data) } catch {
             throw KGateError.usage("the artifact manifest is not valid: \(error)", location: url.path,
-                                   fix: "export the artifact again with kgate build --export DIR")
+                                   fix: "export the artifact again with kgate build --export DIR", cause: error)
         }
         func bad(_ what: String) -> KGateError {
             KGateError.usage("the artifact manifest is not valid: \(what)", location: url.path,
@@ -137,7 +137,7 @@ public struct ImportedArtifact: Sendable {
             try CachePaths.ensureDirectory(dst.deletingLastPathComponent())
             do { try data.write(to: dst, options: .atomic) } catch {
                 throw KGateError.infrastructure("cannot import artifact file \(f.path)", location: dst.path,
-                                                fix: "check free space and permissions of the cache")
+                                                fix: "check free space and permissions of the cache", cause: error)
             }
         }
         console.line("artifact \(digest.prefix(12)): \(m.files.count) files verified and imported "

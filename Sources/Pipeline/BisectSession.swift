@@ -160,7 +160,7 @@ struct BisectSession {
         while true {
             do {
                 try measure(commit.oid, image: image, runner: runner, workload: workload, trials: need)
-            } catch let error as KGateError where error.kind == .patch {
+            } catch let error as KGateError where error.blame == .kernelUnderTest {
                 try record(commit.oid, .skip, unit: unit, note: "does not boot or run: \(error.what)")
                 return .skip
             }
@@ -228,22 +228,21 @@ struct BisectSession {
             images[revision] = result.imageURL
             digests[revision] = try? KernelBuilder.digest(result.imageURL)
             return result.imageURL
-        } catch let error as KGateError where error.kind == .patch && !endpoint {
+        } catch let error as KGateError where error.blame == .kernelUnderTest && !endpoint {
+            // A revision inside the range that does not build is skipped, as git bisect skip.
             builds += 1
             console.line("bisect: \(short(revision)) does not build, skipping: \(error.what)")
             try recorder.build(BuildInfo(revision: revision, configHash: "", succeeded: false, seconds: 0, log: error.excerpt))
             unbuildable[revision] = error.what
             return nil
-        } catch var error as KGateError where endpoint {
-            error.kind = .infrastructure
-            error.what = "bisect endpoint \(short(revision)) does not build: \(error.what)"
-            throw error
+        } catch let error as KGateError where endpoint {
+            throw error.seen(on: FaultKernel(.endpoint, revision: revision, stage: .build))
         }
     }
 
     private mutating func measure(_ revision: String, image: URL, runner: TrialRunner, workload: MeasuredWorkload,
                                   trials n: Int) throws {
-        let kernel = KernelUnderTest(role: .candidate, revision: revision, image: image)
+        let kernel = KernelUnderTest(role: .candidate, revision: revision, image: image, faultRole: .step)
         let done = values[revision]?.count ?? 0
         let samples = try clock.measure("trials") {
             try runner.run(kernel, workloads: [workload], trials: [workload.spec.name: n],
@@ -256,8 +255,8 @@ struct BisectSession {
     private mutating func measureEndpoints(_ runner: TrialRunner, _ workload: MeasuredWorkload, goodImage: URL,
                                            badImage: URL, trials n: Int) throws {
         let name = workload.spec.name
-        let kernels = [KernelUnderTest(role: .base, revision: good, image: goodImage),
-                       KernelUnderTest(role: .candidate, revision: bad, image: badImage)]
+        let kernels = [KernelUnderTest(role: .base, revision: good, image: goodImage, faultRole: .endpoint),
+                       KernelUnderTest(role: .candidate, revision: bad, image: badImage, faultRole: .endpoint)]
         let done = [good: values[good]?.count ?? 0, bad: values[bad]?.count ?? 0]
         let console = self.console
         let results: [Result<[Sample], Error>] = try clock.measure("trials") {
@@ -272,14 +271,9 @@ struct BisectSession {
             }
         }
         trials += 2 * n
+        // A failed endpoint boot was seen on its endpoint (`faultRole`): infrastructure, never a skip.
         for (k, r) in zip(kernels, results) {
-            do {
-                values[k.revision, default: []] += try r.get().filter { $0.failure == nil }.map(\.value)
-            } catch var error as KGateError {
-                error.kind = .infrastructure
-                error.what = "bisect endpoint \(short(k.revision)): \(error.what)"
-                throw error
-            }
+            values[k.revision, default: []] += try r.get().filter { $0.failure == nil }.map(\.value)
         }
     }
 

@@ -149,11 +149,13 @@ public struct CheckDriver: Sendable {
         let rev = base ?? "HEAD"
         do {
             return try repository.resolve(rev)
-        } catch let error as KGateError {
+        } catch let error as KGateError where error.blame == .input {
+            // Only a name that does not resolve is the user's; a libgit2 failure stays the host's (exit 4).
             throw KGateError.usage("base revision '\(rev)' is not in tree \(repository.info.name)"
                                    + (explicit ? "" : " (from the series' base-commit)"),
                                    location: repository.info.path,
-                                   fix: explicit ? "pass an existing --base" : "pass --base REV for this tree; \(error.what)")
+                                   fix: explicit ? "pass an existing --base" : "pass --base REV for this tree; \(error.what)",
+                                   cause: error)
         }
     }
 

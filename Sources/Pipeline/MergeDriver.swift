@@ -133,7 +133,7 @@ public struct MergeDriver: Sendable {
     private func write(_ data: Data, to url: URL) throws {
         do { try data.write(to: url, options: .atomic) } catch {
             throw KGateError.infrastructure("cannot write \(url.lastPathComponent)", location: url.path,
-                                            fix: "check that --report-dir is writable")
+                                            fix: "check that --report-dir is writable", cause: error)
         }
     }
 }

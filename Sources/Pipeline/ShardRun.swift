@@ -148,7 +148,7 @@ public struct ShardDriver: Sendable {
             try encoder.encode(result).write(to: url, options: .atomic)
         } catch {
             throw KGateError.infrastructure("cannot write the shard's samples: \(error.localizedDescription)",
-                                            location: url.path, fix: "check that --shard-dir is writable")
+                                            location: url.path, fix: "check that --shard-dir is writable", cause: error)
         }
         return url
     }

@@ -34,7 +34,7 @@ struct ShardSet {
             let names: [String]
             do { names = try FileManager.default.contentsOfDirectory(atPath: dir.path) } catch {
                 throw KGateError.usage("cannot read the shard directory", location: dir.path,
-                                       fix: "pass the --shard-dir of each shard (its downloaded artifact)")
+                                       fix: "pass the --shard-dir of each shard (its downloaded artifact)", cause: error)
             }
             files += names.filter { $0.hasPrefix("shard-") && $0.hasSuffix(".json") }.sorted().map { dir.appendingPathComponent($0) }
         }
@@ -48,7 +48,7 @@ struct ShardSet {
             let data = try readBoundedFile(url, limit: maxFileBytes, what: "shard file")
             do { return try decoder.decode(ShardResult.self, from: data) } catch {
                 throw KGateError.usage("not a kgate shard file: \(error)", location: url.path,
-                                       fix: "pass only directories written by kgate check --shard-dir")
+                                       fix: "pass only directories written by kgate check --shard-dir", cause: error)
             }
         }
         let set = ShardSet(results: results)

@@ -185,7 +185,7 @@ public enum VirtualMachines {
         let url = dir.appendingPathComponent("initrd.cpio")
         do { try data.write(to: url) } catch {
             throw KGateError.infrastructure("cannot write the initrd: \(error.localizedDescription)", location: url.path,
-                                            fix: "check free space under the cache")
+                                            fix: "check free space under the cache", cause: error)
         }
         return url
     }
