@@ -3,6 +3,7 @@ import Foundation
 import Gate
 import GuestImage
 import KGateCore
+import Measurement
 import Pipeline
 import VirtualMachine
 import Workloads

@@ -3,6 +3,7 @@ import Gate
 import KernelBuild
 import KernelTree
 import KGateCore
+import Measurement
 import Results
 import Workloads
 
@@ -51,16 +52,19 @@ struct BisectSession {
         let runner = TrialRunner(guest: guest, recorder: recorder)
         let gate = workload.gate
 
-        // Endpoints, measured together (concurrently in deterministic mode) until the gate settles.
+        // Endpoints, measured side by side, until the gate step settles (or stops at the cap).
         var need = gate.minTrials
-        var decision: Decision
-        repeat {
+        var verdict: GateVerdict?
+        measuring: while true {
             try measureEndpoints(runner, workload, goodImage: goodImage, badImage: badImage, trials: need)
             let classifier = BisectClassifier(gate: gate, good: values[good] ?? [], bad: values[bad] ?? [])
-            decision = classifier.endpoints()
-            if case .needMore(let b, let c, _) = decision { need = max(b, c, 1) }
-        } while decision.verdict == nil
-        let verdict = decision.verdict
+            switch GateStep.step(classifier.endpoints(), gate: gate,
+                                 attempted: (values[good]?.count ?? 0, values[bad]?.count ?? 0), sameTrialNumbers: true) {
+            case .settled(let v): verdict = v; break measuring
+            case .capped: break measuring
+            case .more(let b, let c): need = max(b, c)
+            }
+        }
         endpointVerdict = verdict.map {
             WorkloadVerdict(workload: workload.spec.name, metric: workload.spec.metric.rawValue, unit: workload.spec.metric.unit,
                             verdict: $0, baseValues: values[good] ?? [], candidateValues: values[bad] ?? [], counterChanges: [])
@@ -121,7 +125,7 @@ struct BisectSession {
             // reported as found; a stale or wrong build is the likelier explanation.
             summary = "contradiction, no culprit named: bisection points at \(short(culprit.oid)) '\(culprit.subject)' but "
                 + doubts.joined(separator: "; and ")
-                + "; check the kernels with 'kgate build --verify REV' and bisect again\n  " + summary
+                + "; check the kernels with 'kgate build --verify --rev REV' and bisect again\n  " + summary
             console.line("bisect: \(summary)")
             return outcome(exitCode: KGateExitCode.inconclusive, culprit: nil, candidates: [culprit.oid], summary: summary)
         }
@@ -259,21 +263,15 @@ struct BisectSession {
                        KernelUnderTest(role: .candidate, revision: bad, image: badImage, faultRole: .endpoint)]
         let done = [good: values[good]?.count ?? 0, bad: values[bad]?.count ?? 0]
         let console = self.console
-        let results: [Result<[Sample], Error>] = try clock.measure("trials") {
-            if runner.guest.mode.isRealTime {
-                return try kernels.map { k in
-                    .success(try runner.run(k, workloads: [workload], trials: [name: n], done: [name: done[k.revision] ?? 0],
-                                            console: console))
-                }
-            }
-            return Concurrently.run(kernels) { k in
+        // A failed endpoint boot was seen on its endpoint (`faultRole`): infrastructure, never a skip.
+        let samples = try clock.measure("trials") {
+            try SideBySide.run(kernels, mode: runner.guest.mode) { k in
                 try runner.run(k, workloads: [workload], trials: [name: n], done: [name: done[k.revision] ?? 0], console: console)
             }
         }
         trials += 2 * n
-        // A failed endpoint boot was seen on its endpoint (`faultRole`): infrastructure, never a skip.
-        for (k, r) in zip(kernels, results) {
-            values[k.revision, default: []] += try r.get().filter { $0.failure == nil }.map(\.value)
+        for (k, s) in zip(kernels, samples) {
+            values[k.revision, default: []] += s.filter { $0.failure == nil }.map(\.value)
         }
     }
 

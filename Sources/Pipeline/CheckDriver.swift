@@ -3,6 +3,7 @@ import Gate
 import KernelBuild
 import KernelTree
 import KGateCore
+import Measurement
 import PatchSeries
 import Results
 

@@ -2,6 +2,7 @@ import Foundation
 import KernelBuild
 import KernelTree
 import KGateCore
+import Measurement
 import Results
 
 /// Builds revisions of one tree with one configuration: checks the result

@@ -75,4 +75,27 @@ import TestSupport
         let package = #".target(name: "A", dependencies: ["B", .product(name: "C", package: "c.swift")]), .systemLibrary(name: "B", pkgConfig: "b"),"#
         #expect(Self.packageGraph(package) == ["A": ["B", "C"], "B": []])
     }
+
+    /// Every `docs/DESIGN.md, "Section"` a source comment cites names a heading
+    /// (or its start) or a bold paragraph of DESIGN.
+    @Test func everyCitedSectionExists() throws {
+        let design = try String(contentsOf: TestEnv.packageRoot.appendingPathComponent("docs/DESIGN.md"), encoding: .utf8)
+        let headings = design.split(separator: "\n").filter { $0.hasPrefix("## ") }.map { String($0.dropFirst(3)) }
+        let sources = TestEnv.packageRoot.appendingPathComponent("Sources")
+        let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)?
+            .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" } ?? []
+        let citation = try NSRegularExpression(pattern: #"DESIGN\.md, "([^"]+)""#)
+        var cited = 0
+        for file in files {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            let ns = text as NSString
+            for m in citation.matches(in: text, range: NSRange(location: 0, length: ns.length)) {
+                let name = ns.substring(with: m.range(at: 1))
+                cited += 1
+                #expect(headings.contains { $0.hasPrefix(name) } || design.contains("**\(name)**"),
+                        "\(file.lastPathComponent) cites DESIGN section \"\(name)\", which does not exist")
+            }
+        }
+        #expect(cited >= 5)
+    }
 }

@@ -3,6 +3,8 @@ import GuestImage
 import KGateCore
 import Testing
 import TestSupport
+@testable import Artifacts
+@testable import Measurement
 @testable import Pipeline
 import VirtualMachine
 import Workloads

@@ -97,7 +97,7 @@ public struct ArtifactManifest: Codable, Sendable, Equatable {
     }
 
     /// The listed file's entry for `path` (hashing and sizing from disk).
-    static func entry(_ path: String, in directory: URL) throws -> File {
+    public static func entry(_ path: String, in directory: URL) throws -> File {
         let data = try readBoundedFile(directory.appendingPathComponent(path), limit: maxFileBytes, what: "artifact file")
         return File(path: path, bytes: data.count, sha256: Digest.sha256Hex(data))
     }
@@ -141,7 +141,7 @@ public struct ImportedArtifact: Sendable {
             }
         }
         console.line("artifact \(digest.prefix(12)): \(m.files.count) files verified and imported "
-                     + "(base \(short(m.base)), candidate \(short(m.candidate)))")
+                     + "(base \(m.base.prefix(12)), candidate \(m.candidate.prefix(12)))")
         return ImportedArtifact(manifest: m, digest: digest,
                                 baseImage: paths.root.appendingPathComponent("\(m.baseBuild)/bzImage"),
                                 candidateImage: paths.root.appendingPathComponent("\(m.candidateBuild)/bzImage"),
