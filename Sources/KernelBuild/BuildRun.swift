@@ -208,8 +208,9 @@ func lastLines(_ text: String, _ n: Int) -> String {
     text.split(separator: "\n", omittingEmptySubsequences: false).suffix(n).joined(separator: "\n")
 }
 
-/// Counts `  CC` lines appended to a log since the last poll.
-final class LogProgress: @unchecked Sendable {
+/// Counts `  CC` lines appended to a log since the last poll (on the thread
+/// that waits for make: not shared, so not `Sendable`).
+final class LogProgress {
     let url: URL
     private var offset: UInt64
     private var count = 0

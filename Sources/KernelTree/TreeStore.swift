@@ -3,7 +3,7 @@ import Foundation
 import KGateCore
 
 /// The registry of trees under the cache (`trees/registry.json`).
-public final class TreeStore: @unchecked Sendable {
+public final class TreeStore: Sendable {
     public let paths: CachePaths
 
     public init(paths: CachePaths) { self.paths = paths }
