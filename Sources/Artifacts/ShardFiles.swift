@@ -24,12 +24,12 @@ public struct ShardSpec: Sendable, Equatable, Codable {
     }
 }
 
-/// Trial numbers `A-B` (1-based, inclusive), from `--trials`; trial k boots with seed `seedBase + k`.
+/// Trial numbers `A-B` (1-based, inclusive), from `--trial-range`; trial k boots with seed `seedBase + k`.
 public enum TrialRangeParser {
     public static func parse(_ text: String) throws -> ClosedRange<Int> {
         let parts = text.split(separator: "-").map { Int($0) }
         guard parts.count == 2, let a = parts[0], let b = parts[1], a >= 1, b >= a, b <= 10_000 else {
-            throw KGateError.usage("bad --trials '\(text.prefix(40))'", fix: "write A-B with 1 ≤ A ≤ B, e.g. --trials 7-10")
+            throw KGateError.usage("bad --trial-range '\(text.prefix(40))'", fix: "write A-B with 1 ≤ A ≤ B, e.g. --trial-range 7-10")
         }
         return a...b
     }

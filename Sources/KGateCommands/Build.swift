@@ -22,7 +22,7 @@ struct Build: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: "Registered tree name (see 'kgate tree list').")
+    @Option(name: .long, help: ArgumentHelp("Registered tree name (see 'kgate tree list').", valueName: "name"))
     var tree: String?
 
     @Option(name: .long, help: ArgumentHelp("Build this git checkout as it is on disk (uncommitted changes included) instead of --tree/--rev.",

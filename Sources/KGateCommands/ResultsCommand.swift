@@ -74,17 +74,14 @@ struct ResultsExport: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var db: DatabaseOptions
     @Argument(help: "Run id.") var runID: String
-    @Option(name: .long, help: "md | junit | kcidb | html | json") var format: String
+    @Option(name: .long, help: ArgumentHelp("The report format.", valueName: "format")) var format: ReportFormat
     @Option(name: .long, help: "Write to this file instead of stdout.") var output: String?
     @Option(name: .long, help: "KCIDB origin (lowercase letters, digits, underscores).") var origin = "kgate"
 
     func run() throws {
         try reportingErrors(global, verb: "results export") {
-            guard let fmt = ReportFormat(rawValue: format) else {
-                throw KGateError.usage("unknown format '\(format)'", fix: "use md, junit, kcidb, html or json")
-            }
             let report = try db.store(global).report(run: try parseRunID(runID))
-            let text = try ReportExporter.render(report, format: fmt, options: ExportOptions(origin: origin))
+            let text = try ReportExporter.render(report, format: format, options: ExportOptions(origin: origin))
             if let output {
                 let url = URL(fileURLWithPath: output)
                 do {

@@ -22,7 +22,7 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A built-in workload name or a YAML file.", valueName: "name|file"))
     var workload: String
 
-    @Option(name: .long, help: "Trials (default: the workload's).")
+    @Option(name: .long, help: ArgumentHelp("How many trials (default: the workload's).", valueName: "n"))
     var trials: Int?
 
     @Option(name: .long, help: ArgumentHelp("Measured seconds per trial (default: the workload's).", valueName: "S"))

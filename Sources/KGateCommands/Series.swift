@@ -68,7 +68,7 @@ struct SeriesApply: ParsableCommand {
     @OptionGroup var treeOption: TreeOption
     @Option(name: .long, help: ArgumentHelp("The base revision (default: the series' base-commit).", valueName: "rev"))
     var base: String?
-    @Option(name: .long, help: ArgumentHelp("The ref to point at the result (default refs/kgate/series/<patchset-hash>).", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("The ref to point at the result (default refs/kgate/series/<patchset-hash>).", valueName: "ref"))
     var ref: String?
 
     func run() throws {

@@ -21,7 +21,8 @@ public struct CheckRequest: Sendable {
     public var onlyWorkloads: [String]
     public var post: PatchworkPost?
     /// Switch pairing off (`PipelineSpec.pairing`), e.g. to measure what it buys.
-    public var unpaired = false
+    /// Overrides the pipeline's pairing (`kgate check --pairing`).
+    public var pairing: Pairing?
 
     public init(tree: String? = nil, base: String? = nil, series: String?, loreURL: String = SeriesLoader.defaultLoreURL,
                 patchwork: PatchworkSeriesRef? = nil, pipeline: String? = nil, mode: MeasurementMode? = nil,
@@ -67,7 +68,7 @@ public struct CheckDriver: Sendable {
     public func run(_ request: CheckRequest) throws -> CheckOutcome {
         let clock = StageClock(console: console)
         var spec = try PipelineLoader.load(request.pipeline)
-        if request.unpaired { spec.pairing = .unpaired }
+        if let pairing = request.pairing { spec.pairing = pairing }
         let config = try KernelStage.config(for: spec)
         let treeName = try request.tree ?? clock.measure("import") { try DefaultTree.ensure(paths: paths, console: console) }
         let repository = try TreeStore(paths: paths).open(treeName)
