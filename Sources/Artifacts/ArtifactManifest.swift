@@ -38,6 +38,14 @@ public struct ArtifactManifest: Codable, Sendable, Equatable {
     public var guestImage: String
     public var files: [File]
 
+    /// A manifest's comparison, before `ArtifactWriter` adds the layout and the files.
+    public static func header(kind: RunKind, tree: String, base: String, candidate: String, seriesSubject: String?,
+                              patchsetHash: String?, commits: [RunCommit], pipeline: String, pipelineDigest: String) -> ArtifactManifest {
+        ArtifactManifest(format: formatVersion, kind: kind, tree: tree, base: base, candidate: candidate, seriesSubject: seriesSubject,
+                         patchsetHash: patchsetHash, commits: commits, pipeline: pipeline, pipelineDigest: pipelineDigest,
+                         configHash: "", baseBuild: "", candidateBuild: "", guestImage: "", files: [])
+    }
+
     /// Bounds for untrusted artifacts.
     static let maxManifestBytes = 1 << 20
     static let maxFiles = 64

@@ -7,28 +7,11 @@ import Results
 /// results and the guest image laid out like the cache, and `manifest.json`
 /// with every file's size and SHA-256 (`ArtifactManifest`).
 public enum ArtifactWriter {
-    /// What the manifest says about the comparison besides its files.
-    public struct Comparison: Sendable {
-        public var kind: RunKind
-        public var tree: String
-        public var base: String
-        public var candidate: String
-        public var seriesSubject: String?
-        public var patchsetHash: String?
-        public var commits: [RunCommit]
-        public var pipeline: String
-        public var pipelineDigest: String
-
-        public init(kind: RunKind, tree: String, base: String, candidate: String, seriesSubject: String?,
-                    patchsetHash: String?, commits: [RunCommit], pipeline: String, pipelineDigest: String) {
-            self.kind = kind; self.tree = tree; self.base = base; self.candidate = candidate
-            self.seriesSubject = seriesSubject; self.patchsetHash = patchsetHash; self.commits = commits
-            self.pipeline = pipeline; self.pipelineDigest = pipelineDigest
-        }
-    }
-
+    /// Writes the files and the manifest; `header` is the manifest's comparison
+    /// (kind, tree, revisions, series, commits, pipeline): its layout fields and
+    /// file list are filled in here.
     @discardableResult
-    public static func write(_ comparison: Comparison, baseBuild: BuildResult, candidateBuild: BuildResult, guestImage: URL,
+    public static func write(_ header: ArtifactManifest, baseBuild: BuildResult, candidateBuild: BuildResult, guestImage: URL,
                              to directory: URL, console: Console = .shared) throws -> ArtifactManifest {
         try CachePaths.ensureDirectory(directory)
         var files: [ArtifactManifest.File] = []
@@ -57,12 +40,13 @@ public enum ArtifactWriter {
             ? baseDir : try addBuild(candidateBuild)
         let imagePath = "images/\(guestImage.lastPathComponent)"
         try add(guestImage, as: imagePath)
-        let c = comparison
-        let manifest = ArtifactManifest(
-            format: ArtifactManifest.formatVersion, kind: c.kind, tree: c.tree, base: c.base,
-            candidate: c.candidate, seriesSubject: c.seriesSubject, patchsetHash: c.patchsetHash, commits: c.commits,
-            pipeline: c.pipeline, pipelineDigest: c.pipelineDigest, configHash: baseBuild.configHash,
-            baseBuild: baseDir, candidateBuild: candidateDir, guestImage: imagePath, files: files)
+        var manifest = header
+        manifest.format = ArtifactManifest.formatVersion
+        manifest.configHash = baseBuild.configHash
+        manifest.baseBuild = baseDir
+        manifest.candidateBuild = candidateDir
+        manifest.guestImage = imagePath
+        manifest.files = files
         let url = directory.appendingPathComponent(ArtifactManifest.fileName)
         do { try manifest.encoded().write(to: url, options: .atomic) } catch {
             throw KGateError.infrastructure("cannot write the artifact manifest", location: url.path,

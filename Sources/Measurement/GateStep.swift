@@ -57,6 +57,13 @@ public enum GateStep {
         }
     }
 
+    /// One kernel's step while its samples are classified against others'
+    /// (bisection steps, a culprit's revert, `bisect-step`): nil at the cap (the
+    /// caller skips or calls it unclear), else the next `step` trials, never past it.
+    public static func more(afterMeasuring count: Int, gate: GateConfig) -> Int? {
+        count >= gate.maxTrials ? nil : min(gate.step, gate.maxTrials - count)
+    }
+
     /// The verdict of a workload at its cap without a decision.
     static func inconclusive(_ w: MeasuredWorkload, analysis: GateAnalysis?, base: [Sample],
                              candidate: [Sample]) -> WorkloadVerdict {

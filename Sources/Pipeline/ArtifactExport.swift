@@ -58,9 +58,9 @@ public struct ArtifactExporter: Sendable {
                                           console: console)
         let pipelineData = try readBoundedFile(spec.source, limit: 1 << 20, what: "pipeline file")
         return try ArtifactWriter.write(
-            ArtifactWriter.Comparison(kind: head == nil ? .check : .nightly, tree: treeName, base: base, candidate: candidate,
-                                      seriesSubject: subject, patchsetHash: patchsetHash, commits: commits,
-                                      pipeline: spec.name, pipelineDigest: Digest.sha256Hex(pipelineData)),
+            ArtifactManifest.header(kind: head == nil ? .check : .nightly, tree: treeName, base: base, candidate: candidate,
+                                    seriesSubject: subject, patchsetHash: patchsetHash, commits: commits,
+                                    pipeline: spec.name, pipelineDigest: Digest.sha256Hex(pipelineData)),
             baseBuild: baseBuild, candidateBuild: candidateBuild, guestImage: image.url, to: directory, console: console)
     }
 }

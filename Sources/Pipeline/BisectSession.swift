@@ -174,11 +174,11 @@ struct BisectSession {
                 try record(commit.oid, c, unit: unit, note: result.reason)
                 return c
             }
-            if count >= workload.gate.maxTrials {
+            guard let more = GateStep.more(afterMeasuring: count, gate: workload.gate) else {
                 try record(commit.oid, .skip, unit: unit, note: "unclear after \(count) trials: \(result.reason)")
                 return .skip
             }
-            need = min(workload.gate.step, workload.gate.maxTrials - count)
+            need = more
         }
     }
 
@@ -212,8 +212,10 @@ struct BisectSession {
                 + "(bad with the culprit reverted), good \(fmt(Statistics.median(values[good] ?? []), unit))"
             if result.classification == .good { return "confirmed: reverting it on \(short(bad)) recovers throughput: \(medians)" }
             if result.classification == .bad { return "NOT confirmed: with it reverted on \(short(bad)) throughput stays bad: \(medians)" }
-            if count >= workload.gate.maxTrials { return "confirmation unclear after \(count) trials: \(result.reason)" }
-            need = min(workload.gate.step, workload.gate.maxTrials - count)
+            guard let more = GateStep.more(afterMeasuring: count, gate: workload.gate) else {
+                return "confirmation unclear after \(count) trials: \(result.reason)"
+            }
+            need = more
         }
     }
 

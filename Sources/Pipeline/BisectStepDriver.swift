@@ -90,10 +90,10 @@ public struct BisectStepDriver: Sendable {
                 return BisectStepOutcome(exitCode: KGateExitCode.bisectBad, revision: head.oid,
                                          line: "bad \(head.oid) (median \(fmt(result.median, workload.spec.metric.unit))): \(result.reason)")
             case .skip, nil:
-                if values.count >= workload.gate.maxTrials {
+                guard let more = GateStep.more(afterMeasuring: values.count, gate: workload.gate) else {
                     return skip(head.oid, "unclear after \(values.count) trials: \(result.reason)")
                 }
-                need = min(workload.gate.step, workload.gate.maxTrials - values.count)
+                need = more
             }
         }
     }

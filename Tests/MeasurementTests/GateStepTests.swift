@@ -66,6 +66,13 @@ import Workloads
         }
     }
 
+    @Test func aClassifiedKernelTakesStepsUpToTheCap() {
+        let gate = GateConfig(threshold: 0.02, minTrials: 3, maxTrials: 8, step: 2)
+        #expect(GateStep.more(afterMeasuring: 3, gate: gate) == 2)
+        #expect(GateStep.more(afterMeasuring: 7, gate: gate) == 1)
+        #expect(GateStep.more(afterMeasuring: 8, gate: gate) == nil)
+    }
+
     /// Side by side: results in kernel order; the base's failure is the one reported,
     /// and in a real-time mode the candidate does not start after the base failed.
     @Test func sideBySideReportsTheBaseFirst() throws {
