@@ -9,7 +9,8 @@ struct Doctor: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Minimum free disk space in GiB under the cache directory.")
+    @Option(name: .customLong("min-free-gib"),
+            help: ArgumentHelp("Minimum free disk space in GiB under the cache directory.", valueName: "GiB"))
     var minFreeGiB: Double = 10
 
     func run() throws {
