@@ -34,19 +34,27 @@ let package = Package(
         .target(name: "Workloads", dependencies: ["KGateCore", "VirtualMachine", .product(name: "Yams", package: "Yams")]),
         .target(name: "Gate", dependencies: ["KGateCore"]),
         .target(name: "Results", dependencies: ["KGateCore", "Gate", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Trials, seeded boots, base and candidate side by side, the one gate step.
+        .target(name: "Measurement", dependencies: [
+            "KGateCore", "GuestImage", "VirtualMachine", "Workloads", "Gate", "Results",
+        ]),
+        // Artifact transport: export layout, manifest, import; shard and next-wave files.
+        .target(name: "Artifacts", dependencies: ["KGateCore", "KernelBuild", "Results"]),
         .target(name: "Pipeline", dependencies: [
             "KGateCore", "KernelTree", "PatchSeries", "KernelBuild", "GuestImage",
-            "VirtualMachine", "Workloads", "Gate", "Results", .product(name: "Yams", package: "Yams"),
+            "VirtualMachine", "Workloads", "Gate", "Results", "Measurement", "Artifacts", .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "KGateCommands", dependencies: [
             "KGateCore", "KernelTree", "PatchSeries", "KernelBuild", "GuestImage",
-            "VirtualMachine", "Workloads", "Gate", "Results", "Pipeline",
+            "VirtualMachine", "Workloads", "Gate", "Results", "Measurement", "Artifacts", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kgate", dependencies: ["KGateCommands"]),
 
         .target(name: "TestSupport", dependencies: ["KGateCore"], path: "Tests/TestSupport"),
         .testTarget(name: "KGateCoreTests", dependencies: ["KGateCore", "TestSupport"]),
+        // The kgate executable run as a process: help texts, the command-line grammar, exit codes.
+        .testTarget(name: "KGateCommandsTests", dependencies: ["KGateCore", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"]),
         .testTarget(name: "KernelTreeTests", dependencies: ["KernelTree", "TestSupport"]),
         .testTarget(name: "PatchSeriesTests", dependencies: ["PatchSeries", "KernelTree", "TestSupport"], exclude: ["Fixtures"]),
@@ -57,7 +65,9 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "GateTests", dependencies: ["Gate", "TestSupport"]),
         .testTarget(name: "ResultsTests", dependencies: ["Results", "Gate", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Golden"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Workloads", "VirtualMachine", "GuestImage", "Gate", "TestSupport"]),
+        .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "Workloads", "Gate", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Measurement", "Artifacts", "KernelTree", "Workloads",
+                                                          "VirtualMachine", "GuestImage", "Gate", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["KGateCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import Foundation
+import KGateCore
 
 /// How the gate analyses seeded trials (docs/DESIGN.md, "Seeds and paired statistics").
 ///

@@ -85,7 +85,7 @@ public enum GuestImages {
         } catch {
             try? FileManager.default.removeItem(at: tmp)
             throw KGateError.infrastructure("cannot write guest image: \(error.localizedDescription)", location: url.path,
-                                            fix: "check free space and permissions under the cache")
+                                            fix: "check free space and permissions under the cache", cause: error)
         }
         console.clear()
         return BuiltImage(url: url, hash: hash, bytes: data.count, cached: false, seconds: Date().timeIntervalSince(start))

@@ -26,11 +26,10 @@ struct Bisect: ParsableCommand {
     @Option(help: ArgumentHelp("A later revision with bad throughput.", valueName: "rev"))
     var bad: String
 
-    @Option(help: ArgumentHelp("The workload to bisect on (built-in name or YAML file).", valueName: "name"))
+    @Option(help: ArgumentHelp("The workload to bisect on (built-in name or YAML file).", valueName: "name|file"))
     var workload: String
 
-    @Option(help: ArgumentHelp("Pipeline for the kernel configuration and trial limits (default: nightly).", valueName: "name|file"))
-    var pipeline: String?
+    @OptionGroup var pipelineOption: PipelineOption
 
     @OptionGroup var threshold: ThresholdOption
 
@@ -42,10 +41,10 @@ struct Bisect: ParsableCommand {
     @OptionGroup var reports: ReportOptions
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "bisect") {
             let t = try threshold.value()
             let outcome = try BisectDriver(paths: global.paths).run(BisectRequest(
-                tree: tree.tree, good: good, bad: bad, workload: workload, pipeline: pipeline, threshold: t, mode: measurement.mode,
+                tree: tree.tree, good: good, bad: bad, workload: workload, pipeline: pipelineOption.pipeline, threshold: t, mode: measurement.mode,
                 firstParent: firstParent, reportDir: reports.url))
             emit(outcome.log)
             emit("run: \(outcome.run)")

@@ -24,7 +24,7 @@ struct BisectStepCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: ArgumentHelp("The workload (built-in name or YAML file).", valueName: "name"))
+    @Option(help: ArgumentHelp("The workload (built-in name or YAML file).", valueName: "name|file"))
     var workload: String
 
     @Option(name: .customLong("good-samples"), help: ArgumentHelp("Samples of the good revision, comma-separated.", valueName: "x,y,…"))
@@ -42,8 +42,7 @@ struct BisectStepCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Build in the worktree of this kgate tree instead of the clone: its object directory and compiler cache are warm from earlier checks and bisects, so no step starts cold. The clone's objects are imported into the tree first.", valueName: "name"))
     var tree: String?
 
-    @Option(help: ArgumentHelp("Pipeline for the kernel configuration and trial limits (default: nightly).", valueName: "name|file"))
-    var pipeline: String?
+    @OptionGroup var pipelineOption: PipelineOption
 
     @OptionGroup var threshold: ThresholdOption
 
@@ -65,7 +64,7 @@ struct BisectStepCommand: ParsableCommand {
             }
             let outcome = try BisectStepDriver(paths: paths).run(BisectStepRequest(
                 source: URL(fileURLWithPath: source ?? FileManager.default.currentDirectoryPath),
-                workload: workload, good: good, bad: bad, pipeline: pipeline,
+                workload: workload, good: good, bad: bad, pipeline: pipelineOption.pipeline,
                 threshold: try threshold.value(), mode: measurement.mode, tree: tree))
             emit(outcome.line)
             return outcome.exitCode

@@ -55,7 +55,7 @@ struct Boot: ParsableCommand {
     var command: [String] = []
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "boot") {
             let mode = measurement.or(.auto)
             guard timeout > 0, bootTimeout > 0, (64...65536).contains(memory) else {
                 throw KGateError.usage("timeouts must be positive and --memory between 64 and 65536 MiB")
@@ -77,8 +77,7 @@ struct Boot: ParsableCommand {
             guard !command.isEmpty else {
                 throw KGateError.usage("no guest command given", fix: "kgate boot --kernel K -- uname -r (or --shell)")
             }
-            let planText = "kgate_run cmd " + command.map(VirtualMachines.shellQuote).joined(separator: " ") + "\n"
-            let plan = try GuestImages.planArchive([PlanFile(path: "kgate/plan.sh", contents: Data(planText.utf8))])
+            let plan = try GuestPlan.archive(GuestPlan.run(command, as: "cmd"))
             let request = BootRequest(kernel: kernelURL, image: image.url, plan: plan, mode: mode, memoryMiB: memory,
                                       appendCommandLine: append, bootTimeout: bootTimeout, runTimeout: timeout, label: "boot",
                                       seed: seed)

@@ -22,8 +22,7 @@ struct Build: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: "Registered tree name (see 'kgate tree list').")
-    var tree: String?
+    @OptionGroup var treeOption: TreeOption
 
     @Option(name: .long, help: ArgumentHelp("Build this git checkout as it is on disk (uncommitted changes included) instead of --tree/--rev.",
                                             valueName: "dir"))
@@ -65,7 +64,7 @@ struct Build: ParsableCommand {
     @OptionGroup var artifact: ArtifactOptions
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "build") {
             if let code = try runArtifact() { return code }
             let started = Date()
             let paths = global.paths
@@ -94,9 +93,8 @@ struct Build: ParsableCommand {
                 let result = try builder.build(source: dir, treeOID: treeOID, revision: revision, config: config, baseline: nil)
                 return finish(result, started: started, resolvedAt: resolvedAt, checkoutSeconds: 0)
             }
-            guard let tree else {
-                throw KGateError.usage("kgate build needs --tree NAME (or --source DIR)", fix: "kgate build --tree linux --rev HEAD")
-            }
+            // As every verb with --tree: the embedded default tree unless one is named.
+            let tree = try treeOption.tree ?? DefaultTree.ensure(paths: paths)
             let repo = try TreeStore(paths: paths).open(tree)
             let commit = try repo.commit(try repo.resolve(rev))
             let resolvedAt = Date()

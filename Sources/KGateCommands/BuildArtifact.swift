@@ -1,4 +1,5 @@
 import ArgumentParser
+import Artifacts
 import Foundation
 import KGateCore
 import PatchSeries
@@ -39,7 +40,7 @@ extension Build {
             throw KGateError.usage("kgate build --export needs either --series SOURCE (a check) or --head REV (a nightly)",
                                    fix: "kgate build --export DIR --series patches.mbox --pipeline premerge")
         }
-        let request = CheckRequest(tree: tree, base: artifact.base, series: artifact.series, pipeline: pipeline)
+        let request = CheckRequest(tree: treeOption.tree, base: artifact.base, series: artifact.series, pipeline: pipeline)
         _ = try ArtifactExporter(paths: global.paths).export(request, head: artifact.head, to: URL(fileURLWithPath: dir))
         emit(dir)
         return KGateExitCode.pass

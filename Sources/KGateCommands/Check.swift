@@ -27,18 +27,17 @@ struct Check: ParsableCommand {
 
     @OptionGroup var from: SeriesSourceOptions
 
-    @Option(help: ArgumentHelp("A pipeline name under pipelines/ or a YAML file.", valueName: "name|file"))
-    var pipeline: String?
+    @OptionGroup var pipelineOption: PipelineOption
 
     @OptionGroup var measurement: ModeOption
 
     @OptionGroup var reports: ReportOptions
 
-    @Option(help: ArgumentHelp("Run only this workload of the pipeline (repeatable; for CI shards).", valueName: "name"))
-    var workload: [String] = []
+    @Option(name: .customLong("only-workload"),
+            help: ArgumentHelp("Run only this workload of the pipeline (repeatable; for CI shards).", valueName: "name"))
+    var onlyWorkload: [String] = []
 
-    @Flag(help: "Deterministic mode: give the candidate other seeds than the base and analyse unpaired (what kgate did before seeded pairs; to measure what pairing buys).")
-    var unpaired = false
+    @OptionGroup var pairing: PairingOption
 
     @Option(name: .customLong("post-patchwork"),
             help: ArgumentHelp("Post the verdict as a check on this patchwork patch id (needs --patchwork).", valueName: "patch-id"))
@@ -65,7 +64,7 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "check") {
             if let code = try runShard() { return code }
             let paths = global.paths
             let (source, patchworkRef) = try from.resolve()
@@ -76,9 +75,9 @@ struct Check: ParsableCommand {
             }
             var request = CheckRequest(
                 tree: tree.tree, base: base, series: source, loreURL: from.loreURL,
-                patchwork: patchworkRef, pipeline: pipeline, mode: measurement.mode,
-                reportDir: reports.url, onlyWorkloads: workload, post: post)
-            request.unpaired = unpaired
+                patchwork: patchworkRef, pipeline: pipelineOption.pipeline, mode: measurement.mode,
+                reportDir: reports.url, onlyWorkloads: onlyWorkload, post: post)
+            request.pairing = pairing.pairing
             let outcome = try CheckDriver(paths: paths).run(request)
             emit(outcome.summary)
             Console.shared.line("kgate check: exit \(outcome.exitCode) (\(RunReport.meaning(ofExitCode: outcome.exitCode)))")

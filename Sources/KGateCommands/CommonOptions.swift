@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Gate
+import Results
 
 /// `--tree`: the same in every verb that works on a registered tree (check, nightly, bisect, series apply).
 struct TreeOption: ParsableArguments {
@@ -7,7 +9,24 @@ struct TreeOption: ParsableArguments {
     var tree: String?
 }
 
-/// `--report-dir`: the same in every verb that stores a run (check, nightly, bisect).
+/// `--pipeline`: the same in every verb that runs a pipeline (check, merge, nightly, bisect, bisect-step).
+struct PipelineOption: ParsableArguments {
+    @Option(help: ArgumentHelp("A pipeline name under pipelines/ or a YAML file (default: premerge for check and merge, nightly for nightly and the bisect verbs).",
+                               valueName: "name|file"))
+    var pipeline: String?
+}
+
+/// `--pairing`: how seeded trials are compared, overriding the pipeline's (check).
+struct PairingOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Deterministic mode: paired (the candidate shares the base's seeds, compared pair by pair), unpaired (other seeds, compared as a whole), or auto (shared seeds, each look chooses). Default: the pipeline's.",
+                               valueName: "pairing"))
+    var pairing: Pairing?
+}
+
+extension Pairing: ExpressibleByArgument {}
+extension ReportFormat: ExpressibleByArgument {}
+
+/// `--report-dir`: the same in every verb that stores a run (check, merge, nightly, bisect).
 struct ReportOptions: ParsableArguments {
     @Option(name: .customLong("report-dir"), help: ArgumentHelp(
         "Write the run's reports here: summary.md, junit.xml, kcidb.json, report.html, report.json (bisect adds bisect.log, in git bisect replay format).",
@@ -17,7 +36,7 @@ struct ReportOptions: ParsableArguments {
     var url: URL? { reportDir.map { URL(fileURLWithPath: $0) } }
 }
 
-/// `--threshold`: the same in bisect and bisect-step.
+/// `--threshold`: the same in bisect, bisect-step and gate simulate.
 struct ThresholdOption: ParsableArguments {
     @Option(help: ArgumentHelp("Regression threshold, e.g. 3% or 0.03 (default: the mode's).", valueName: "percent"))
     var threshold: String?

@@ -9,11 +9,12 @@ struct Doctor: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Minimum free disk space in GiB under the cache directory.")
+    @Option(name: .customLong("min-free-gib"),
+            help: ArgumentHelp("Minimum free disk space in GiB under the cache directory.", valueName: "GiB"))
     var minFreeGiB: Double = 10
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "doctor") {
             var missing: [HostRequirement] = []
             for req in HostRequirements.all {
                 let ok = HostRequirements.isMet(req)

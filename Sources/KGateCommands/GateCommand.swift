@@ -27,10 +27,10 @@ struct GateSimulate: ParsableCommand {
         part it does not (independent per boot); --correlation sets ρ (0: independent \
         draws, as in the real-time modes; 1: a deterministic guest, where an unchanged \
         kernel repeats its base sample exactly). Stalls (heavy-tail) hit single boots. \
-        --paired prints, for every cell, the unpaired analysis (Mann–Whitney and its \
+        --pairing paired prints, for every cell, the unpaired analysis (Mann–Whitney and its \
         Hodges–Lehmann interval on the pooled trials) next to the paired one (signed-rank \
         test and Walsh-average interval on per-pair ratios), both on the same trials; \
-        --auto adds the choice `pairing: auto` makes at every look (paired when a side's \
+        --pairing auto adds the choice `pairing: auto` makes at every look (paired when a side's \
         seeds spread wider than the threshold and the pairs correlate, else unpaired).
         """)
 
@@ -39,14 +39,13 @@ struct GateSimulate: ParsableCommand {
     @Option(name: .long, help: "Simulated comparisons per cell.")
     var runs = 1000
 
-    @Option(name: .long, help: "Seed of the generator (same seed, same table).")
+    @Option(name: .long, help: ArgumentHelp("Seed of the generator (same seed, same table).", valueName: "N"))
     var seed: UInt64 = 1
 
     /// Picks the default threshold: 2 % for auto and deterministic, 5 % for kvm and tcg.
     @OptionGroup var measurement: ModeOption
 
-    @Option(name: .long, help: "Override the threshold (fraction, e.g. 0.02).")
-    var threshold: Double?
+    @OptionGroup var threshold: ThresholdOption
 
     @Option(name: .long, help: "Trials per side before the first decision.")
     var minTrials: Int?
@@ -60,17 +59,15 @@ struct GateSimulate: ParsableCommand {
     @Option(name: .long, help: "Family-wise false-alarm rate.")
     var alpha: Double?
 
-    @Option(name: .long, help: "Noise models: normal, heavy-tail, or both.")
-    var noise: String = "both"
+    @Option(name: .long, help: ArgumentHelp("Noise models: normal, heavy-tail, or both.", valueName: "noise"))
+    var noise: NoiseChoice = .both
 
     @Option(name: .long, help: ArgumentHelp("Correlation of base and candidate within a pair (same seed), 0…1; repeat for several rows.", valueName: "rho"))
     var correlation: [Double] = []
 
-    @Flag(name: .long, help: "Show the paired analysis next to the unpaired one, on the same trials.")
-    var paired = false
-
-    @Flag(name: .long, help: "Show the auto analysis (pairing: auto) next to the unpaired one, on the same trials.")
-    var auto = false
+    @Option(help: ArgumentHelp("Also run this analysis next to the unpaired one, on the same trials: paired or auto (repeatable).",
+                               valueName: "pairing"))
+    var pairing: [Pairing] = []
 
     @Option(name: .long, help: ArgumentHelp("Coefficient of variation of a trial (fraction); repeat for several rows. Default: 0.005 0.01 0.02 0.05 0.13.", valueName: "cv"))
     var cv: [Double] = []
@@ -79,12 +76,12 @@ struct GateSimulate: ParsableCommand {
     var effect: [Double] = []
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "gate simulate") {
             guard runs >= 1 && runs <= 1_000_000 else {
                 throw KGateError.usage("--runs \(runs) is out of range", fix: "use 1…1000000")
             }
             var config = GateConfig.defaults(for: measurement.or(.auto))
-            if let threshold { config.threshold = threshold }
+            if let threshold = try threshold.value() { config.threshold = threshold }
             if let minTrials { config.minTrials = minTrials }
             if let maxTrials { config.maxTrials = maxTrials }
             if let step { config.step = step }
@@ -98,17 +95,9 @@ struct GateSimulate: ParsableCommand {
             }
             let correlations = correlation.isEmpty ? [0] : correlation
             let spreads = cv.isEmpty ? GateSimulation.spreads : cv
-            let effects = !effect.isEmpty ? effect : (paired || auto ? [0, 0.03] : GateSimulation.effects)
-            let analyses: [Pairing] = [.unpaired] + (paired ? [.paired] : []) + (auto ? [.auto] : [])
-            let models: [NoiseModel]
-            switch noise {
-            case "both": models = NoiseModel.allCases
-            default:
-                guard let model = NoiseModel(rawValue: noise) else {
-                    throw KGateError.usage("unknown noise model '\(noise)'", fix: "use normal, heavy-tail or both")
-                }
-                models = [model]
-            }
+            let analyses: [Pairing] = Pairing.ordered.filter { $0 == .unpaired || pairing.contains($0) }
+            let effects = !effect.isEmpty ? effect : (analyses.count > 1 ? [0, 0.03] : GateSimulation.effects)
+            let models = noise.models
             for model in models {
                 let cells = GateSimulation.run(config: config, runs: runs, seed: seed, noise: model, effects: effects,
                                                spreads: spreads, correlations: correlations, analyses: analyses) {
@@ -119,6 +108,21 @@ struct GateSimulate: ParsableCommand {
                 emit("")
             }
             return 0
+        }
+    }
+}
+
+/// `--noise`: one noise model of the simulation, or both.
+enum NoiseChoice: String, CaseIterable, ExpressibleByArgument {
+    case normal
+    case heavyTail = "heavy-tail"
+    case both
+
+    var models: [NoiseModel] {
+        switch self {
+        case .both: return NoiseModel.allCases
+        case .normal: return [.normal]
+        case .heavyTail: return [.heavyTail]
         }
     }
 }

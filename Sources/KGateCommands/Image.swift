@@ -21,7 +21,7 @@ struct ImageBuild: ParsableCommand {
     var recipe: String?
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "image build") {
             let recipeURL = try recipe.map { URL(fileURLWithPath: $0) } ?? GuestImages.defaultRecipe()
             let image = try GuestImages.build(recipe: recipeURL, paths: global.paths)
             Console.shared.line(String(format: "image: %@ %.1f MiB, %@ in %.2f s", image.hash,

@@ -38,8 +38,9 @@ public struct GlobalOptions: ParsableArguments {
 /// Runs a verb's body: a `KGateError` is printed with its location, excerpt,
 /// cause and fix, and becomes the exit code its kind maps to; anything else
 /// thrown is a fault of kgate or the host (exit 4, never a verdict on the patch).
+/// `verb` is the command as typed ("image build"), named in an unexpected error.
 /// `failureCode` replaces every error's code (`bisect-step`: 128).
-func reportingErrors(_ global: GlobalOptions? = nil, verb: String = "", failureCode: Int32? = nil,
+func reportingErrors(_ global: GlobalOptions? = nil, verb: String, failureCode: Int32? = nil,
                      _ body: () throws -> Int32) throws {
     if let global, global.verbose { Console.shared.verbose = true }
     let code: Int32
@@ -52,7 +53,7 @@ func reportingErrors(_ global: GlobalOptions? = nil, verb: String = "", failureC
     } catch {
         // A child ended because kgate is being stopped: the signal handler exits.
         Supervisor.parkIfInterrupted()
-        let reported = (error as? KGateError) ?? KGateError.unexpected(error, during: verb.isEmpty ? "command" : verb)
+        let reported = (error as? KGateError) ?? KGateError.unexpected(error, during: verb)
         Console.shared.clear()
         FileHandle.standardError.write(Data((reported.description + "\n").utf8))
         throw ArgumentParser.ExitCode(failureCode ?? reported.exitCode)

@@ -22,22 +22,19 @@ struct Merge: ParsableCommand {
     @Argument(help: ArgumentHelp("Shard directories (each shard's --shard-dir; several waves may be given).", valueName: "dir"))
     var directories: [String]
 
-    @Option(help: ArgumentHelp("The pipeline the artifact was built with.", valueName: "name|file"))
-    var pipeline: String?
+    @OptionGroup var pipelineOption: PipelineOption
 
-    @Option(name: .customLong("report-dir"), help: ArgumentHelp("Write summary.md, junit.xml, kcidb.json, report.html, report.json here.",
-                                                                 valueName: "dir"))
-    var reportDir: String?
+    @OptionGroup var reports: ReportOptions
 
     func validate() throws {
         if directories.isEmpty { throw ValidationError("give the shard directories") }
     }
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "merge") {
             let outcome = try MergeDriver(paths: global.paths).run(
-                shardDirectories: directories.map { URL(fileURLWithPath: $0) }, pipeline: pipeline,
-                reportDir: reportDir.map { URL(fileURLWithPath: $0) })
+                shardDirectories: directories.map { URL(fileURLWithPath: $0) }, pipeline: pipelineOption.pipeline,
+                reportDir: reports.url)
             emit(outcome.summary)
             if let wave = outcome.nextWave {
                 emit("next-wave: trials \(wave.trials) workloads \(wave.workloads.joined(separator: ","))")

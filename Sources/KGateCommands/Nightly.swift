@@ -25,8 +25,7 @@ struct Nightly: ParsableCommand {
     @Option(help: ArgumentHelp("What landed (default: HEAD).", valueName: "rev"))
     var head: String = "HEAD"
 
-    @Option(help: ArgumentHelp("Pipeline (default: nightly).", valueName: "name|file"))
-    var pipeline: String?
+    @OptionGroup var pipelineOption: PipelineOption
 
     @OptionGroup var measurement: ModeOption
 
@@ -36,9 +35,9 @@ struct Nightly: ParsableCommand {
     var noBisect = false
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "nightly") {
             let outcome = try NightlyDriver(paths: global.paths).run(NightlyRequest(
-                tree: tree.tree, good: good, head: head, pipeline: pipeline, mode: measurement.mode,
+                tree: tree.tree, good: good, head: head, pipeline: pipelineOption.pipeline, mode: measurement.mode,
                 reportDir: reports.url, bisect: !noBisect))
             emit(outcome.summary)
             return outcome.exitCode

@@ -36,7 +36,7 @@ struct ResultsList: ParsableCommand {
     @Option(name: .long, help: "How many runs.") var limit = 30
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "results list") {
             let runs = try db.store(global).listRuns(limit: limit)
             if runs.isEmpty { emit("no runs recorded"); return 0 }
             emit("id    kind     status       outcome       exit  started               base          candidate     subject")
@@ -61,7 +61,7 @@ struct ResultsShow: ParsableCommand {
     @Argument(help: "Run id.") var runID: String
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "results show") {
             let report = try db.store(global).report(run: try parseRunID(runID))
             emit(MarkdownExporter.render(report))
             return 0
@@ -74,23 +74,20 @@ struct ResultsExport: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var db: DatabaseOptions
     @Argument(help: "Run id.") var runID: String
-    @Option(name: .long, help: "md | junit | kcidb | html | json") var format: String
+    @Option(name: .long, help: ArgumentHelp("The report format.", valueName: "format")) var format: ReportFormat
     @Option(name: .long, help: "Write to this file instead of stdout.") var output: String?
     @Option(name: .long, help: "KCIDB origin (lowercase letters, digits, underscores).") var origin = "kgate"
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
-            guard let fmt = ReportFormat(rawValue: format) else {
-                throw KGateError.usage("unknown format '\(format)'", fix: "use md, junit, kcidb, html or json")
-            }
+        try reportingErrors(global, verb: "results export") {
             let report = try db.store(global).report(run: try parseRunID(runID))
-            let text = try ReportExporter.render(report, format: fmt, options: ExportOptions(origin: origin))
+            let text = try ReportExporter.render(report, format: format, options: ExportOptions(origin: origin))
             if let output {
                 let url = URL(fileURLWithPath: output)
                 do {
                     try Data(text.utf8).write(to: url, options: .atomic)
                 } catch {
-                    throw KGateError.infrastructure("cannot write the report", location: url.path, fix: "check the directory exists and is writable")
+                    throw KGateError.infrastructure("cannot write the report", location: url.path, fix: "check the directory exists and is writable", cause: error)
                 }
                 Console.shared.line("wrote \(url.path)")
             } else {
@@ -109,7 +106,7 @@ struct ResultsDemo: ParsableCommand {
     @OptionGroup var db: DatabaseOptions
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "results demo") {
             emit(String(try DemoRun.record(into: db.store(global))))
             return 0
         }

@@ -3,6 +3,7 @@ import Foundation
 import Gate
 import GuestImage
 import KGateCore
+import Measurement
 import Pipeline
 import VirtualMachine
 import Workloads
@@ -21,7 +22,7 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A built-in workload name or a YAML file.", valueName: "name|file"))
     var workload: String
 
-    @Option(name: .long, help: "Trials (default: the workload's).")
+    @Option(name: .long, help: ArgumentHelp("How many trials (default: the workload's).", valueName: "n"))
     var trials: Int?
 
     @Option(name: .long, help: ArgumentHelp("Measured seconds per trial (default: the workload's).", valueName: "S"))
@@ -54,7 +55,7 @@ struct Run: ParsableCommand {
     var printPlan = false
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "run") {
             var spec = try WorkloadLoader.load(workload)
             if let duration { spec.duration = duration }
             if let warmup { spec.warmup = warmup }

@@ -45,7 +45,7 @@ struct SeriesShow: ParsableCommand {
     @Flag(name: .long, help: "Print the series as JSON.") var json = false
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "series show") {
             let series = try from.load()
             if json {
                 emit(String(decoding: try series.json(), as: UTF8.self))
@@ -68,11 +68,11 @@ struct SeriesApply: ParsableCommand {
     @OptionGroup var treeOption: TreeOption
     @Option(name: .long, help: ArgumentHelp("The base revision (default: the series' base-commit).", valueName: "rev"))
     var base: String?
-    @Option(name: .long, help: ArgumentHelp("The ref to point at the result (default refs/kgate/series/<patchset-hash>).", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("The ref to point at the result (default refs/kgate/series/<patchset-hash>).", valueName: "ref"))
     var ref: String?
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "series apply") {
             let series = try from.load()
             guard let baseRev = base ?? series.baseCommit else {
                 throw KGateError.usage("the series names no base-commit", fix: "pass --base <rev>")

@@ -45,7 +45,7 @@ struct TreeImport: ParsableCommand {
     @Flag(help: "Print the tree as JSON.") var json = false
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "tree import") {
             let url = URL(fileURLWithPath: source)
             let info = try TreeStore(paths: global.paths).importSource(url, name: name ?? TreeStore.defaultName(for: url))
             let row = TreeRow(info)
@@ -65,7 +65,7 @@ struct TreeAdd: ParsableCommand {
     @Flag(help: "Print the tree as JSON.") var json = false
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "tree add") {
             let url = URL(fileURLWithPath: path)
             let info = try TreeStore(paths: global.paths).add(path: url, name: name ?? TreeStore.defaultName(for: url))
             let row = TreeRow(info)
@@ -83,7 +83,7 @@ struct TreeList: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "tree list") {
             let rows = try TreeStore(paths: global.paths).list().map(TreeRow.init)
             if json {
                 try emitJSON(rows)
@@ -107,7 +107,7 @@ struct TreeCheckout: ParsableCommand {
     @Option(help: "Seconds to wait for another run's lock on the worktree.") var lockTimeout: Double = 600
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "tree checkout") {
             let repo = try TreeStore(paths: global.paths).open(name)
             let wt = try repo.checkout(revision, paths: global.paths, lockTimeout: lockTimeout)
             defer { wt.release() }
@@ -132,7 +132,7 @@ struct TreeApply: ParsableCommand {
     @Argument(help: "Diff files, in order.") var diffs: [String]
 
     func run() throws {
-        try reportingErrors(global, verb: Self.configuration.commandName ?? "") {
+        try reportingErrors(global, verb: "tree apply") {
             let patches = try diffs.enumerated().map { i, path -> PatchToApply in
                 let url = URL(fileURLWithPath: path)
                 let data = try readBoundedFile(url, limit: 64 << 20, what: "diff")

@@ -57,7 +57,7 @@ public struct CachePaths: Sendable, Equatable {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
             throw KGateError.infrastructure("cannot create directory", location: url.path,
-                                            fix: "check permissions and free space, or pass --cache DIR")
+                                            fix: "check permissions and free space, or pass --cache DIR", cause: error)
         }
         return url
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,12 +7,13 @@ import Glibc
 /// An exclusive advisory lock (flock) on a file, held until the value is
 /// released or deinitialised. Used per worktree and per build directory so two
 /// kgate runs never share one at the same time.
-public final class FileLock: @unchecked Sendable {
-    private var fd: Int32
+public final class FileLock: Sendable {
+    /// The locked descriptor; -1 once released (a release may come from any thread).
+    private let fd: Mutex<Int32>
     public let url: URL
 
     private init(fd: Int32, url: URL) {
-        self.fd = fd
+        self.fd = Mutex(fd)
         self.url = url
     }
 
@@ -39,10 +41,12 @@ public final class FileLock: @unchecked Sendable {
     }
 
     public func release() {
-        guard fd >= 0 else { return }
-        flock(fd, LOCK_UN)
-        close(fd)
-        fd = -1
+        fd.withLock { fd in
+            guard fd >= 0 else { return }
+            flock(fd, LOCK_UN)
+            close(fd)
+            fd = -1
+        }
     }
 
     deinit { release() }

@@ -1,23 +1,27 @@
 import Foundation
 
 /// The one error type kgate reports to users. Every error says what failed,
-/// where, and what to do; `kind` decides the exit code (docs/DESIGN.md, "Exit codes").
-public struct KGateError: Error, Sendable, CustomStringConvertible, Equatable {
-    public enum Kind: String, Sendable, Codable, CaseIterable {
-        /// Bad command line or bad input file written by the user (exit 64).
-        case usage
-        /// The patch series is broken: does not apply, does not build, or the
-        /// candidate kernel oopses/panics/does not boot where the base did (exit 2).
-        case patch
-        /// A measurement found a regression (exit 1). Used by drivers only.
-        case regression
-        /// The gate could not decide within its trial cap (exit 3).
-        case inconclusive
-        /// The harness itself failed: a missing tool, QEMU died, the base fails (exit 4).
-        case infrastructure
+/// where, and what to do, keeps the error it wraps (`cause`), and carries a
+/// `blame` set where the fault is seen; the kernel it was seen on (`kernel`)
+/// is added by the stage that builds or boots that kernel. The exit code and
+/// the role's advice come from both in one place, `FaultClass.of(_:_:)`
+/// (docs/DESIGN.md, "Exit codes"); nothing rewrites the blame afterwards.
+public struct KGateError: Error, Sendable, CustomStringConvertible {
+    /// Who is at fault, by cause, decided where the fault is seen.
+    public enum Blame: String, Sendable, Codable, CaseIterable {
+        /// The kernel or series under test: does not apply, does not build, or the
+        /// kernel panics, oopses, hangs or fails its plan. What that means depends
+        /// on the kernel's role (a base that fails is not the patch's fault).
+        case kernelUnderTest
+        /// kgate or the host: a missing tool, QEMU died, a lock, the disk, libgit2.
+        case host
+        /// The user's command line or input file (a pipeline, a workload, a revision name).
+        case input
     }
 
-    public var kind: Kind
+    public var blame: Blame
+    /// The kernel the fault was seen on, set once by the stage that knows it (`seen(on:)`).
+    public private(set) var kernel: FaultKernel?
     /// What failed, in one sentence ("patch 2/3 'tcp: ...' does not apply").
     public var what: String
     /// Where: a file, file:line, URL, revision, hunk header.
@@ -27,12 +31,12 @@ public struct KGateError: Error, Sendable, CustomStringConvertible, Equatable {
     /// Evidence quoted from a log: compiler lines, console lines around a panic.
     public var excerpt: String?
     /// The underlying error this one wraps (a system call's errno, a Foundation
-    /// error with its domain and code), kept for the report.
-    public var cause: String?
+    /// error with its domain and code, libgit2's error class and code).
+    public var cause: (any Error)?
 
-    public init(_ kind: Kind, _ what: String, location: String? = nil, fix: String? = nil, excerpt: String? = nil,
-                cause: String? = nil) {
-        self.kind = kind
+    public init(_ blame: Blame, _ what: String, location: String? = nil, fix: String? = nil, excerpt: String? = nil,
+                cause: (any Error)? = nil) {
+        self.blame = blame
         self.what = what
         self.location = location
         self.fix = fix
@@ -40,25 +44,53 @@ public struct KGateError: Error, Sendable, CustomStringConvertible, Equatable {
         self.cause = cause
     }
 
-    /// This error with `error` recorded as its underlying cause.
-    public func causedBy(_ error: any Error) -> KGateError {
-        var copy = self
-        copy.cause = KGateError.describe(error)
-        return copy
+    public static func usage(_ what: String, location: String? = nil, fix: String? = nil,
+                             cause: (any Error)? = nil) -> KGateError {
+        KGateError(.input, what, location: location, fix: fix, cause: cause)
+    }
+
+    public static func infrastructure(_ what: String, location: String? = nil, fix: String? = nil, excerpt: String? = nil,
+                                      cause: (any Error)? = nil) -> KGateError {
+        KGateError(.host, what, location: location, fix: fix, excerpt: excerpt, cause: cause)
+    }
+
+    public static func patch(_ what: String, location: String? = nil, fix: String? = nil, excerpt: String? = nil,
+                             cause: (any Error)? = nil) -> KGateError {
+        KGateError(.kernelUnderTest, what, location: location, fix: fix, excerpt: excerpt, cause: cause)
     }
 
     /// Anything thrown that is not a `KGateError`: a fault of kgate or the host,
     /// never of the patch under test (exit 4).
     public static func unexpected(_ error: any Error, during verb: String) -> KGateError {
-        KGateError(.infrastructure, "kgate \(verb) failed unexpectedly: \((error as NSError).localizedDescription)",
+        KGateError(.host, "kgate \(verb) failed unexpectedly: \((error as NSError).localizedDescription)",
                    fix: "this is a fault of kgate or the host, not of the patch; check free space and permissions "
                       + "under the cache, rerun, and report the message below if it repeats",
-                   cause: describe(error))
+                   cause: error)
     }
+
+    /// This error as seen on `kernel`: the first stage to see it names the
+    /// kernel (an outer stage that sees it again changes nothing), and the
+    /// role's headline and advice are added (`FaultClass`).
+    public func seen(on kernel: FaultKernel) -> KGateError {
+        guard self.kernel == nil else { return self }
+        var copy = self
+        copy.kernel = kernel
+        let c = FaultClass.of(blame, kernel)
+        copy.what = c.headline(what)
+        if let advice = c.advice { copy.fix = advice + (fix.map { "; " + $0 } ?? "") }
+        return copy
+    }
+
+    /// The process exit code for this error (docs/DESIGN.md).
+    public var exitCode: Int32 { FaultClass.of(blame, kernel).exitCode }
+
+    /// The cause in words: its type and description, and for Foundation errors
+    /// domain, code and underlying errors; a wrapped `KGateError` with its own cause.
+    public var causeText: String? { cause.map(Self.describe) }
 
     /// The error's type, description, and for Foundation errors domain, code and underlying errors.
     public static func describe(_ error: any Error) -> String {
-        if let k = error as? KGateError { return k.what + (k.cause.map { " (cause: \($0))" } ?? "") }
+        if let k = error as? KGateError { return k.what + (k.causeText.map { " (cause: \($0))" } ?? "") }
         var parts = ["\(type(of: error)): \(String(describing: error))"]
         var ns: NSError? = error as NSError
         var depth = 0
@@ -70,26 +102,11 @@ public struct KGateError: Error, Sendable, CustomStringConvertible, Equatable {
         return parts.joined(separator: "; ")
     }
 
-    public static func usage(_ what: String, location: String? = nil, fix: String? = nil) -> KGateError {
-        KGateError(.usage, what, location: location, fix: fix)
-    }
-
-    public static func infrastructure(_ what: String, location: String? = nil, fix: String? = nil, excerpt: String? = nil) -> KGateError {
-        KGateError(.infrastructure, what, location: location, fix: fix, excerpt: excerpt)
-    }
-
-    public static func patch(_ what: String, location: String? = nil, fix: String? = nil, excerpt: String? = nil) -> KGateError {
-        KGateError(.patch, what, location: location, fix: fix, excerpt: excerpt)
-    }
-
-    /// The process exit code for this error (docs/DESIGN.md).
-    public var exitCode: Int32 { KGateExitCode.for(kind) }
-
     /// The error for a stored run and its reports: what, where, cause, fix, then the excerpt.
     public var reportText: String {
         var lines = [what]
         if let location { lines.append("where: \(location)") }
-        if let cause { lines.append("cause: \(cause)") }
+        if let causeText { lines.append("cause: \(causeText)") }
         if let fix { lines.append("fix: \(fix)") }
         if let excerpt, !excerpt.isEmpty { lines.append(excerpt) }
         return lines.joined(separator: "\n")
@@ -103,7 +120,7 @@ public struct KGateError: Error, Sendable, CustomStringConvertible, Equatable {
             lines.append(contentsOf: excerpt.split(separator: "\n", omittingEmptySubsequences: false).map { "  | \($0)" })
             lines.append("  --")
         }
-        if let cause { lines.append("  cause: \(cause)") }
+        if let causeText { lines.append("  cause: \(causeText)") }
         if let fix { lines.append("  fix: \(fix)") }
         return lines.joined(separator: "\n")
     }
@@ -125,14 +142,4 @@ public enum KGateExitCode {
     public static let bisectAbort: Int32 = 128
     /// Stopped by a signal: 128 + signal (130 SIGINT, 143 SIGTERM, 129 SIGHUP).
     public static func interrupted(by signal: Int32) -> Int32 { 128 + signal }
-
-    public static func `for`(_ kind: KGateError.Kind) -> Int32 {
-        switch kind {
-        case .usage: return usage
-        case .patch: return brokenPatch
-        case .regression: return regression
-        case .inconclusive: return inconclusive
-        case .infrastructure: return infrastructure
-        }
-    }
 }

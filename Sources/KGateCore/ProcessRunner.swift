@@ -107,22 +107,9 @@ public enum ProcessRunner {
         let child = try Supervisor.spawn(exe, arguments, environment: environment, cwd: cwd,
                                          stdin: inHandle?.fileDescriptor ?? -1, stdout: outHandle?.fileDescriptor ?? -1,
                                          stderr: errHandle?.fileDescriptor ?? -1, label: executable)
-        var timedOut = false
-        var lastTick = start
-        var end: (exitCode: Int32, signal: Int32?)
-        while true {
-            if let done = Supervisor.poll(child) { end = done; break }
-            usleep(20_000)
-            let now = Date()
-            if let tick, now.timeIntervalSince(lastTick) >= tickInterval {
-                lastTick = now
-                tick(now.timeIntervalSince(start))
-            }
-            if let timeout, now.timeIntervalSince(start) > timeout {
-                timedOut = true
-                end = Supervisor.stop(child)
-                break
-            }
+        let end = Supervisor.wait(child, deadline: timeout, tickInterval: tickInterval) { elapsed, isTick in
+            if isTick { tick?(elapsed) }
+            return false
         }
         Supervisor.parkIfInterrupted()
         return ProcessResult(
@@ -130,7 +117,7 @@ public enum ProcessRunner {
             signal: end.signal,
             stdout: outCapture.map { readTail($0, limit: captureLimit) } ?? "",
             stderr: errCapture.map { readTail($0, limit: captureLimit) } ?? "",
-            timedOut: timedOut,
+            timedOut: end.timedOut,
             seconds: Date().timeIntervalSince(start))
     }
 

@@ -108,6 +108,44 @@ public enum Supervisor {
         return sig == 0 ? ((status >> 8) & 0xff, nil) : (128 + sig, sig)
     }
 
+    /// How a wait ended.
+    public struct WaitEnd: Sendable, Equatable {
+        public var exitCode: Int32
+        public var signal: Int32?
+        /// The deadline passed and the child was stopped.
+        public var timedOut: Bool
+        /// The watcher stopped the child.
+        public var stopped: Bool
+    }
+
+    /// The one wait for a child (`ProcessRunner`, QEMU's watchdog, the interactive
+    /// shell): polls every `interval` seconds until it ends. After each poll
+    /// `watch` gets the seconds elapsed and whether a tick passed (about every
+    /// `tickInterval` s: progress, clocks) and stops the child by returning true;
+    /// `deadline` seconds after the start the child is stopped (`timedOut`).
+    /// Stopping is `stop`: SIGTERM to its group, SIGKILL after `grace` seconds.
+    public static func wait(_ child: ChildProcess, deadline: Double? = nil, interval: Double = 0.02,
+                            tickInterval: Double = 0.5,
+                            watch: (_ elapsed: Double, _ tick: Bool) -> Bool = { _, _ in false }) -> WaitEnd {
+        let start = Date()
+        var lastTick = start
+        while true {
+            if let end = poll(child) { return WaitEnd(exitCode: end.exitCode, signal: end.signal, timedOut: false, stopped: false) }
+            usleep(useconds_t(max(0.001, interval) * 1_000_000))
+            let now = Date()
+            let tick = now.timeIntervalSince(lastTick) >= tickInterval
+            if tick { lastTick = now }
+            if watch(now.timeIntervalSince(start), tick) {
+                let end = stop(child)
+                return WaitEnd(exitCode: end.exitCode, signal: end.signal, timedOut: false, stopped: true)
+            }
+            if let deadline, now.timeIntervalSince(start) > deadline {
+                let end = stop(child)
+                return WaitEnd(exitCode: end.exitCode, signal: end.signal, timedOut: true, stopped: false)
+            }
+        }
+    }
+
     /// SIGTERM to the child's group, SIGKILL after `grace` seconds; reaps it.
     @discardableResult
     public static func stop(_ child: ChildProcess, grace: Double = Supervisor.grace) -> (exitCode: Int32, signal: Int32?) {

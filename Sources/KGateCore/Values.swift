@@ -8,6 +8,11 @@ public enum MeasurementMode: String, Sendable, Codable, CaseIterable {
     public var isRealTime: Bool { self == .tcg || self == .kvm }
 }
 
+/// Which kernel of a comparison a trial measured (stored with every sample).
+public enum TrialRole: String, Sendable, Codable, CaseIterable {
+    case base, candidate
+}
+
 /// Which way is better for a metric.
 public enum MetricDirection: String, Sendable, Codable {
     case higherIsBetter = "higher"
@@ -75,7 +80,7 @@ public func readBoundedFile(_ url: URL, limit: Int, what: String) throws -> Data
     do {
         attrs = try FileManager.default.attributesOfItem(atPath: url.path)
     } catch {
-        throw KGateError.usage("cannot read \(what)", location: url.path, fix: "check the path")
+        throw KGateError.usage("cannot read \(what)", location: url.path, fix: "check the path", cause: error)
     }
     if let size = attrs[.size] as? NSNumber, size.intValue > limit {
         throw KGateError.usage("\(what) is too large (\(size.intValue) bytes, limit \(limit))", location: url.path)
@@ -83,7 +88,7 @@ public func readBoundedFile(_ url: URL, limit: Int, what: String) throws -> Data
     do {
         return try Data(contentsOf: url)
     } catch {
-        throw KGateError.usage("cannot read \(what): \(error.localizedDescription)", location: url.path)
+        throw KGateError.usage("cannot read \(what): \(error.localizedDescription)", location: url.path, cause: error)
     }
 }
 

@@ -63,7 +63,7 @@ public struct BuildResult: Codable, Sendable, Equatable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
         do { return try encoder.encode(self) } catch {
-            throw KGateError.infrastructure("cannot encode build metadata: \(error)")
+            throw KGateError.infrastructure("cannot encode build metadata: \(error)", cause: error)
         }
     }
 
@@ -77,7 +77,7 @@ public struct BuildResult: Codable, Sendable, Equatable {
             return r
         } catch {
             throw KGateError.infrastructure("unreadable build metadata: \(error)", location: url.path,
-                                            fix: "delete the directory; the next build recreates it")
+                                            fix: "delete the directory; the next build recreates it", cause: error)
         }
     }
 }

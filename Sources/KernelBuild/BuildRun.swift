@@ -68,7 +68,7 @@ struct BuildRun {
         case .defconfig: try step(["defconfig"], "make defconfig")
         case .file(let url):
             do { try FileManager.default.copyItem(at: url, to: scratch) } catch {
-                throw KGateError.usage("cannot copy the config base file", location: url.path)
+                throw KGateError.usage("cannot copy the config base file", location: url.path, cause: error)
             }
         }
         var config = try DotConfig.read(scratch)
@@ -96,7 +96,7 @@ struct BuildRun {
         let explained = KconfigDependencies.explain(dropped, source: source, final: final.values)
         let user = explained.contains { $0.userProvided }
         let names = explained.map { "CONFIG_\($0.symbol)" }.joined(separator: ", ")
-        throw KGateError(user ? .usage : .infrastructure,
+        throw KGateError(user ? .input : .host,
                          "Kconfig dropped or changed \(explained.count) requested option(s): \(names)",
                          location: explained.first?.origin,
                          fix: "enable the unmet dependencies in the same fragment (or drop the option); "
@@ -173,7 +173,7 @@ struct BuildRun {
         if r.succeeded {
             do { try FileManager.default.copyItem(at: bzImage, to: partial.appendingPathComponent("bzImage")) } catch {
                 throw KGateError.infrastructure("make succeeded but left no bzImage", location: bzImage.path,
-                                                excerpt: lastLines(buildText, 10))
+                                                excerpt: lastLines(buildText, 10), cause: error)
             }
         }
         try? FileManager.default.copyItem(at: objects.appendingPathComponent(".config"), to: partial.appendingPathComponent("config"))
@@ -183,7 +183,7 @@ struct BuildRun {
         try result.jsonData().write(to: partial.appendingPathComponent("build.json"))
         try? FileManager.default.removeItem(at: final)
         do { try FileManager.default.moveItem(at: partial, to: final) } catch {
-            throw KGateError.infrastructure("cannot store the build result", location: final.path)
+            throw KGateError.infrastructure("cannot store the build result", location: final.path, cause: error)
         }
         if let failure {
             throw KGateError.patch("the kernel does not build: \(failure.message)", location: failure.location,
@@ -208,8 +208,9 @@ func lastLines(_ text: String, _ n: Int) -> String {
     text.split(separator: "\n", omittingEmptySubsequences: false).suffix(n).joined(separator: "\n")
 }
 
-/// Counts `  CC` lines appended to a log since the last poll.
-final class LogProgress: @unchecked Sendable {
+/// Counts `  CC` lines appended to a log since the last poll (on the thread
+/// that waits for make: not shared, so not `Sendable`).
+final class LogProgress {
     let url: URL
     private var offset: UInt64
     private var count = 0

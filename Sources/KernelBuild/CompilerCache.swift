@@ -100,7 +100,7 @@ public enum CompilerCache {
                 try? fm.removeItem(at: scratch)
                 throw KGateError.infrastructure("cannot write the compiler wrapper \(name)", location: target.path,
                                                 fix: "check permissions and free space of the cache, or pass --cache DIR",
-                                                excerpt: "\(error)")
+                                                excerpt: "\(error)", cause: error)
             }
         }
         return dir

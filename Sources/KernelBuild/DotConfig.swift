@@ -33,7 +33,7 @@ public enum KernelBuild {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         } catch {
-            throw KGateError.infrastructure("cannot list kconfig fragments", location: directory.path)
+            throw KGateError.infrastructure("cannot list kconfig fragments", location: directory.path, cause: error)
         }
         let files = names.filter { $0.hasSuffix(".config") }.sorted().map { directory.appendingPathComponent($0) }
         guard !files.isEmpty else {
@@ -61,7 +61,7 @@ struct DotConfig {
         do {
             try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: url, options: .atomic)
         } catch {
-            throw KGateError.infrastructure("cannot write .config", location: url.path)
+            throw KGateError.infrastructure("cannot write .config", location: url.path, cause: error)
         }
     }
 

@@ -49,7 +49,7 @@ public struct CheckoutStats: Sendable, Equatable {
 }
 
 /// A checked-out worktree, locked for as long as the value lives.
-public final class Worktree: @unchecked Sendable {
+public final class Worktree: Sendable {
     public let url: URL
     public let commit: String
     public let treeOID: String

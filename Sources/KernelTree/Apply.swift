@@ -75,9 +75,9 @@ extension KernelRepository {
                 text.withCString { git_diff_from_buffer(&out, $0, strlen($0)) }
             }
         } catch let error as KGateError {
-            throw KGateError(.patch, "patch \(patch.label) is not a valid diff (\(error.what))",
+            throw KGateError(.kernelUnderTest, "patch \(patch.label) is not a valid diff (\(error.what))",
                              fix: "check that the patch is a unified diff in git format",
-                             excerpt: String(patch.diff.prefix(600)))
+                             excerpt: String(patch.diff.prefix(600)), cause: error)
         }
     }
 

@@ -64,7 +64,7 @@ extension KernelRepository {
             try JSONEncoder().encode(state).write(to: stateURL, options: .atomic)
         } catch {
             throw KGateError.infrastructure("cannot record worktree state: \(error.localizedDescription)",
-                                            location: stateURL.path)
+                                            location: stateURL.path, cause: error)
         }
         let stats = CheckoutStats(filesWritten: writer.written, filesRemoved: writer.removed,
                                   seconds: Date().timeIntervalSince(start))

@@ -21,10 +21,13 @@ enum Git {
         return "unknown libgit2 error"
     }
 
-    /// Throws an infrastructure error quoting libgit2 when `code` is negative.
+    /// Throws an infrastructure error quoting libgit2 when `code` is negative;
+    /// its cause is the `GitFailure` (return code, error class, message).
     static func check(_ code: Int32, _ what: @autoclosure () -> String, location: String? = nil) throws {
         guard code < 0 else { return }
-        throw KGateError.infrastructure("\(what()): \(lastErrorMessage())", location: location)
+        let failure = GitFailure(code: code, errorClass: git_error_last().map { $0.pointee.klass } ?? 0,
+                                 message: lastErrorMessage())
+        throw KGateError.infrastructure("\(what()): \(failure.message)", location: location, cause: failure)
     }
 
     /// Creates a handle through a libgit2 constructor (`git_x_lookup(&out, …)`), checked and owned.
@@ -122,4 +125,20 @@ final class GitSignature {
     }
 
     deinit { git_signature_free(pointer) }
+}
+
+/// A libgit2 call's failure: its return code (`GIT_ENOTFOUND`, …), error class and message.
+public struct GitFailure: Error, Sendable, CustomStringConvertible {
+    public var code: Int32
+    public var errorClass: Int32
+    public var message: String
+
+    /// The name given does not resolve: not found, ambiguous, or not a valid
+    /// revision expression. Every other failure (a corrupt reference, an
+    /// unreadable object database, out of memory) is the host's, not the input's.
+    public var nameDoesNotResolve: Bool {
+        code == GIT_ENOTFOUND.rawValue || code == GIT_EAMBIGUOUS.rawValue || code == GIT_EINVALIDSPEC.rawValue
+    }
+
+    public var description: String { "libgit2 error \(code) (class \(errorClass)): \(message)" }
 }

@@ -72,7 +72,7 @@ extension TreeStore {
             try FileManager.default.moveItem(at: temporaryRepo, to: final)
         } catch {
             throw KGateError.infrastructure("cannot move the imported repository into place: \(error.localizedDescription)",
-                                            location: final.path)
+                                            location: final.path, cause: error)
         }
         let info = TreeInfo(name: name, path: final.path, kind: .imported, source: src.path)
         try register(info)
@@ -129,7 +129,7 @@ extension TreeStore {
                            key: "extract")
         }
         guard result.succeeded else {
-            throw KGateError(.usage, "cannot extract \(tarball.lastPathComponent) (tar exit \(result.exitCode))",
+            throw KGateError(.input, "cannot extract \(tarball.lastPathComponent) (tar exit \(result.exitCode))",
                              location: tarball.path, fix: "check that the file is a complete .tar/.tar.xz/.tar.gz",
                              excerpt: String(result.stderr.suffix(2000)))
         }

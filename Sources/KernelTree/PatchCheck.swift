@@ -23,7 +23,7 @@ enum PatchCheck {
         for rawLine in patch.diff.split(separator: "\n", omittingEmptySubsequences: false) {
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if line.hasPrefix("GIT binary patch") || (line.hasPrefix("Binary files ") && line.hasSuffix(" differ")) {
-                throw KGateError(.patch, "patch \(patch.label): binary patches are not supported",
+                throw KGateError(.kernelUnderTest, "patch \(patch.label): binary patches are not supported",
                                  fix: "send the change as a text diff, or apply it by hand", excerpt: String(line.prefix(200)))
             }
             for path in paths(in: String(line)) {

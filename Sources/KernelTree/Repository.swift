@@ -41,10 +41,11 @@ public final class KernelRepository: @unchecked Sendable {
                                   free: { git_object_free($0) }) { out in
                 git_revparse_single(&out, repo.pointer, rev)
             }
-        } catch var error as KGateError {
-            error.kind = .usage
-            error.fix = "use a branch, tag, commit id or HEAD~N that exists in tree '\(info.name)'"
-            throw error
+        } catch let error as KGateError where (error.cause as? GitFailure)?.nameDoesNotResolve == true {
+            // The name is the user's; a libgit2 failure of any other kind stays the host's.
+            throw KGateError.usage(error.what, location: error.location,
+                                   fix: "use a branch, tag, commit id or HEAD~N that exists in tree '\(info.name)'",
+                                   cause: error.cause)
         }
         let commit = try Git.make("'\(rev)' does not name a commit", location: "tree \(info.name)",
                                   free: { git_object_free($0) }) { out in

@@ -22,7 +22,7 @@ extension KernelRepository {
             }
             if git_index_has_conflicts(index.pointer) != 0 {
                 let paths = conflictPaths(index.pointer)
-                throw KGateError(.patch, "reverting \(revertID.hex) onto \(onto) conflicts in \(paths.count) file(s)",
+                throw KGateError(.kernelUnderTest, "reverting \(revertID.hex) onto \(onto) conflicts in \(paths.count) file(s)",
                                  location: paths.first, fix: "revert by hand, or pick a base where the commit reverts cleanly",
                                  excerpt: paths.prefix(20).joined(separator: "\n"))
             }

@@ -3,7 +3,7 @@ import Foundation
 import KGateCore
 
 /// The registry of trees under the cache (`trees/registry.json`).
-public final class TreeStore: @unchecked Sendable {
+public final class TreeStore: Sendable {
     public let paths: CachePaths
 
     public init(paths: CachePaths) { self.paths = paths }
@@ -69,7 +69,7 @@ public final class TreeStore: @unchecked Sendable {
             return try JSONDecoder().decode(Registry.self, from: data)
         } catch {
             throw KGateError.infrastructure("tree registry is corrupt: \(error)", location: url.path,
-                                            fix: "remove or repair the file; trees under \(paths.trees.path) can be re-added")
+                                            fix: "remove or repair the file; trees under \(paths.trees.path) can be re-added", cause: error)
         }
     }
 
@@ -83,7 +83,7 @@ public final class TreeStore: @unchecked Sendable {
             try encoder.encode(sorted).write(to: paths.treeRegistry, options: .atomic)
         } catch {
             throw KGateError.infrastructure("cannot write tree registry: \(error.localizedDescription)",
-                                            location: paths.treeRegistry.path)
+                                            location: paths.treeRegistry.path, cause: error)
         }
     }
 

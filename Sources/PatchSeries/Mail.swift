@@ -136,14 +136,14 @@ extension MailMessage {
             let text = headerText(line)
             if line.first == 0x20 || line.first == 0x09 {
                 guard !headers.isEmpty else {
-                    throw KGateError(.usage, "mail starts with a continuation line", location: origin,
+                    throw KGateError(.input, "mail starts with a continuation line", location: origin,
                                            fix: "this is not an RFC 2822 message", excerpt: String(text.prefix(120)))
                 }
                 headers[headers.count - 1].value += "\n" + text
             } else {
                 guard let colon = text.firstIndex(of: ":"), colon != text.startIndex,
                       text[..<colon].allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != ":" }) else {
-                    throw KGateError(.usage, "malformed mail header line", location: origin,
+                    throw KGateError(.input, "malformed mail header line", location: origin,
                                            fix: "this is not an RFC 2822 message (is it a raw diff? use git format-patch)",
                                            excerpt: String(text.prefix(120)))
                 }
@@ -175,7 +175,7 @@ extension MailMessage {
                                        fix: "send the patches inline, one mail per patch")
             }
             guard let boundary = params["boundary"], !boundary.isEmpty else {
-                throw KGateError(.usage, "multipart mail without a boundary parameter", location: origin,
+                throw KGateError(.input, "multipart mail without a boundary parameter", location: origin,
                                        fix: "the mail is corrupt; fetch it again or save it as raw mail", excerpt: field("Content-Type"))
             }
             var texts: [String] = []

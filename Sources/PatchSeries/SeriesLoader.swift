@@ -144,7 +144,7 @@ public struct SeriesLoader: Sendable {
         do {
             meta = try JSONDecoder().decode(PWSeries.self, from: json)
         } catch {
-            throw KGateError(.infrastructure, "patchwork series \(ref.seriesID): unexpected JSON (no \"mbox\" link)",
+            throw KGateError(.host, "patchwork series \(ref.seriesID): unexpected JSON (no \"mbox\" link)",
                              location: apiURL, fix: "check the patchwork URL and series id", excerpt: String(decoding: json.prefix(300), as: UTF8.self))
         }
         guard let mboxURL = URL(string: meta.mbox), let baseHost = URL(string: base)?.host,
@@ -174,7 +174,7 @@ public struct SeriesLoader: Sendable {
             return try raw.enumerated().map { i, bytes in
                 try MailMessage.parse(bytes, index: i, origin: raw.count == 1 ? origin : "\(origin) (message \(i + 1))")
             }
-        } catch let error as KGateError where error.kind == .usage {
+        } catch let error as KGateError where error.blame == .input {
             throw SeriesLoader.notASeries(error)
         }
     }
@@ -183,13 +183,13 @@ public struct SeriesLoader: Sendable {
     func assemble(_ messages: [MailMessage], source: String) throws -> Series {
         do {
             return try SeriesAssembler.assemble(messages, source: source)
-        } catch let error as KGateError where error.kind == .usage {
+        } catch let error as KGateError where error.blame == .input {
             throw SeriesLoader.notASeries(error)
         }
     }
 
     static func notASeries(_ error: KGateError) -> KGateError {
-        KGateError(.patch, "the input is not a patch series: \(error.what)", location: error.location,
+        KGateError(.kernelUnderTest, "the input is not a patch series: \(error.what)", location: error.location,
                    fix: error.fix ?? "pass an mbox, a .patch/.eml mail or a git format-patch directory", excerpt: error.excerpt)
     }
 }

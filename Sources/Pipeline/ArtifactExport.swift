@@ -1,15 +1,17 @@
+import Artifacts
 import Foundation
 import GuestImage
 import KernelBuild
 import KernelTree
 import KGateCore
+import Measurement
 import PatchSeries
 import Results
 
 /// `kgate build --export DIR`: the build job of a sharded check. Applies the
 /// series on its base, builds both kernels and the guest image (cache hits
-/// when already built) and writes them to DIR with a manifest of digests
-/// (`ArtifactManifest`). A series that does not apply or build fails here
+/// when already built) and has `ArtifactWriter` write them to DIR with a
+/// manifest of digests (`ArtifactManifest`). A series that does not apply or build fails here
 /// with the check's exit code 2.
 public struct ArtifactExporter: Sendable {
     public let paths: CachePaths
@@ -55,47 +57,11 @@ public struct ArtifactExporter: Sendable {
         let image = try GuestImages.build(recipe: spec.guest.recipe ?? GuestImages.defaultRecipe(), paths: paths,
                                           console: console)
         let pipelineData = try readBoundedFile(spec.source, limit: 1 << 20, what: "pipeline file")
-
-        try CachePaths.ensureDirectory(directory)
-        var files: [ArtifactManifest.File] = []
-        func add(_ source: URL, as relative: String) throws {
-            let target = directory.appendingPathComponent(relative)
-            try CachePaths.ensureDirectory(target.deletingLastPathComponent())
-            try? FileManager.default.removeItem(at: target)
-            do { try FileManager.default.copyItem(at: source, to: target) } catch {
-                throw KGateError.infrastructure("cannot write the artifact file \(relative): \(error.localizedDescription)",
-                                                location: target.path, fix: "check that the export directory is writable")
-            }
-            files.append(try ArtifactManifest.entry(relative, in: directory))
-        }
-        func addBuild(_ r: BuildResult) throws -> String {
-            let dir = "builds/\(r.configHash)/\(r.treeOID)"
-            for name in ["bzImage", "build.json", "config", "build.log"] {
-                let src = r.directory.appendingPathComponent(name)
-                if name == "bzImage" || name == "build.json" || FileManager.default.fileExists(atPath: src.path) {
-                    try add(src, as: "\(dir)/\(name)")
-                }
-            }
-            return dir
-        }
-        let baseDir = try addBuild(baseBuild)
-        let candidateDir = baseDir == "builds/\(candidateBuild.configHash)/\(candidateBuild.treeOID)"
-            ? baseDir : try addBuild(candidateBuild)
-        let imagePath = "images/\(image.url.lastPathComponent)"
-        try add(image.url, as: imagePath)
-        let manifest = ArtifactManifest(
-            format: ArtifactManifest.formatVersion, kind: head == nil ? .check : .nightly, tree: treeName, base: base,
-            candidate: candidate, seriesSubject: subject, patchsetHash: patchsetHash, commits: commits,
-            pipeline: spec.name, pipelineDigest: Digest.sha256Hex(pipelineData), configHash: baseBuild.configHash,
-            baseBuild: baseDir, candidateBuild: candidateDir, guestImage: imagePath, files: files)
-        let url = directory.appendingPathComponent(ArtifactManifest.fileName)
-        do { try manifest.encoded().write(to: url, options: .atomic) } catch {
-            throw KGateError.infrastructure("cannot write the artifact manifest", location: url.path,
-                                            fix: "check that the export directory is writable")
-        }
-        let total = files.reduce(0) { $0 + $1.bytes }
-        console.line("artifact: \(files.count) files, \(total / 1024) KiB in \(directory.path)")
-        return manifest
+        return try ArtifactWriter.write(
+            ArtifactManifest.header(kind: head == nil ? .check : .nightly, tree: treeName, base: base, candidate: candidate,
+                                    seriesSubject: subject, patchsetHash: patchsetHash, commits: commits,
+                                    pipeline: spec.name, pipelineDigest: Digest.sha256Hex(pipelineData)),
+            baseBuild: baseBuild, candidateBuild: candidateBuild, guestImage: image.url, to: directory, console: console)
     }
 }
 

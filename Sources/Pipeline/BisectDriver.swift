@@ -3,6 +3,7 @@ import Gate
 import KernelBuild
 import KernelTree
 import KGateCore
+import Measurement
 import Results
 
 /// What `kgate bisect` was asked.

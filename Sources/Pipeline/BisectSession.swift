@@ -3,6 +3,7 @@ import Gate
 import KernelBuild
 import KernelTree
 import KGateCore
+import Measurement
 import Results
 import Workloads
 
@@ -51,16 +52,19 @@ struct BisectSession {
         let runner = TrialRunner(guest: guest, recorder: recorder)
         let gate = workload.gate
 
-        // Endpoints, measured together (concurrently in deterministic mode) until the gate settles.
+        // Endpoints, measured side by side, until the gate step settles (or stops at the cap).
         var need = gate.minTrials
-        var decision: Decision
-        repeat {
+        var verdict: GateVerdict?
+        measuring: while true {
             try measureEndpoints(runner, workload, goodImage: goodImage, badImage: badImage, trials: need)
             let classifier = BisectClassifier(gate: gate, good: values[good] ?? [], bad: values[bad] ?? [])
-            decision = classifier.endpoints()
-            if case .needMore(let b, let c, _) = decision { need = max(b, c, 1) }
-        } while decision.verdict == nil
-        let verdict = decision.verdict
+            switch GateStep.step(classifier.endpoints(), gate: gate,
+                                 attempted: (values[good]?.count ?? 0, values[bad]?.count ?? 0), sameTrialNumbers: true) {
+            case .settled(let v): verdict = v; break measuring
+            case .capped: break measuring
+            case .more(let b, let c): need = max(b, c)
+            }
+        }
         endpointVerdict = verdict.map {
             WorkloadVerdict(workload: workload.spec.name, metric: workload.spec.metric.rawValue, unit: workload.spec.metric.unit,
                             verdict: $0, baseValues: values[good] ?? [], candidateValues: values[bad] ?? [], counterChanges: [])
@@ -121,7 +125,7 @@ struct BisectSession {
             // reported as found; a stale or wrong build is the likelier explanation.
             summary = "contradiction, no culprit named: bisection points at \(short(culprit.oid)) '\(culprit.subject)' but "
                 + doubts.joined(separator: "; and ")
-                + "; check the kernels with 'kgate build --verify REV' and bisect again\n  " + summary
+                + "; check the kernels with 'kgate build --verify --rev REV' and bisect again\n  " + summary
             console.line("bisect: \(summary)")
             return outcome(exitCode: KGateExitCode.inconclusive, culprit: nil, candidates: [culprit.oid], summary: summary)
         }
@@ -160,7 +164,7 @@ struct BisectSession {
         while true {
             do {
                 try measure(commit.oid, image: image, runner: runner, workload: workload, trials: need)
-            } catch let error as KGateError where error.kind == .patch {
+            } catch let error as KGateError where error.blame == .kernelUnderTest {
                 try record(commit.oid, .skip, unit: unit, note: "does not boot or run: \(error.what)")
                 return .skip
             }
@@ -170,11 +174,11 @@ struct BisectSession {
                 try record(commit.oid, c, unit: unit, note: result.reason)
                 return c
             }
-            if count >= workload.gate.maxTrials {
+            guard let more = GateStep.more(afterMeasuring: count, gate: workload.gate) else {
                 try record(commit.oid, .skip, unit: unit, note: "unclear after \(count) trials: \(result.reason)")
                 return .skip
             }
-            need = min(workload.gate.step, workload.gate.maxTrials - count)
+            need = more
         }
     }
 
@@ -208,8 +212,10 @@ struct BisectSession {
                 + "(bad with the culprit reverted), good \(fmt(Statistics.median(values[good] ?? []), unit))"
             if result.classification == .good { return "confirmed: reverting it on \(short(bad)) recovers throughput: \(medians)" }
             if result.classification == .bad { return "NOT confirmed: with it reverted on \(short(bad)) throughput stays bad: \(medians)" }
-            if count >= workload.gate.maxTrials { return "confirmation unclear after \(count) trials: \(result.reason)" }
-            need = min(workload.gate.step, workload.gate.maxTrials - count)
+            guard let more = GateStep.more(afterMeasuring: count, gate: workload.gate) else {
+                return "confirmation unclear after \(count) trials: \(result.reason)"
+            }
+            need = more
         }
     }
 
@@ -228,22 +234,21 @@ struct BisectSession {
             images[revision] = result.imageURL
             digests[revision] = try? KernelBuilder.digest(result.imageURL)
             return result.imageURL
-        } catch let error as KGateError where error.kind == .patch && !endpoint {
+        } catch let error as KGateError where error.blame == .kernelUnderTest && !endpoint {
+            // A revision inside the range that does not build is skipped, as git bisect skip.
             builds += 1
             console.line("bisect: \(short(revision)) does not build, skipping: \(error.what)")
             try recorder.build(BuildInfo(revision: revision, configHash: "", succeeded: false, seconds: 0, log: error.excerpt))
             unbuildable[revision] = error.what
             return nil
-        } catch var error as KGateError where endpoint {
-            error.kind = .infrastructure
-            error.what = "bisect endpoint \(short(revision)) does not build: \(error.what)"
-            throw error
+        } catch let error as KGateError where endpoint {
+            throw error.seen(on: FaultKernel(.endpoint, revision: revision, stage: .build))
         }
     }
 
     private mutating func measure(_ revision: String, image: URL, runner: TrialRunner, workload: MeasuredWorkload,
                                   trials n: Int) throws {
-        let kernel = KernelUnderTest(role: .candidate, revision: revision, image: image)
+        let kernel = KernelUnderTest(role: .candidate, revision: revision, image: image, faultRole: .step)
         let done = values[revision]?.count ?? 0
         let samples = try clock.measure("trials") {
             try runner.run(kernel, workloads: [workload], trials: [workload.spec.name: n],
@@ -256,30 +261,19 @@ struct BisectSession {
     private mutating func measureEndpoints(_ runner: TrialRunner, _ workload: MeasuredWorkload, goodImage: URL,
                                            badImage: URL, trials n: Int) throws {
         let name = workload.spec.name
-        let kernels = [KernelUnderTest(role: .base, revision: good, image: goodImage),
-                       KernelUnderTest(role: .candidate, revision: bad, image: badImage)]
+        let kernels = [KernelUnderTest(role: .base, revision: good, image: goodImage, faultRole: .endpoint),
+                       KernelUnderTest(role: .candidate, revision: bad, image: badImage, faultRole: .endpoint)]
         let done = [good: values[good]?.count ?? 0, bad: values[bad]?.count ?? 0]
         let console = self.console
-        let results: [Result<[Sample], Error>] = try clock.measure("trials") {
-            if runner.guest.mode.isRealTime {
-                return try kernels.map { k in
-                    .success(try runner.run(k, workloads: [workload], trials: [name: n], done: [name: done[k.revision] ?? 0],
-                                            console: console))
-                }
-            }
-            return Concurrently.run(kernels) { k in
+        // A failed endpoint boot was seen on its endpoint (`faultRole`): infrastructure, never a skip.
+        let samples = try clock.measure("trials") {
+            try SideBySide.run(kernels, mode: runner.guest.mode) { k in
                 try runner.run(k, workloads: [workload], trials: [name: n], done: [name: done[k.revision] ?? 0], console: console)
             }
         }
         trials += 2 * n
-        for (k, r) in zip(kernels, results) {
-            do {
-                values[k.revision, default: []] += try r.get().filter { $0.failure == nil }.map(\.value)
-            } catch var error as KGateError {
-                error.kind = .infrastructure
-                error.what = "bisect endpoint \(short(k.revision)): \(error.what)"
-                throw error
-            }
+        for (k, s) in zip(kernels, samples) {
+            values[k.revision, default: []] += s.filter { $0.failure == nil }.map(\.value)
         }
     }
 

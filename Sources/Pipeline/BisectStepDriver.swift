@@ -3,6 +3,7 @@ import Gate
 import KernelBuild
 import KernelTree
 import KGateCore
+import Measurement
 import Results
 import Workloads
 
@@ -60,7 +61,7 @@ public struct BisectStepDriver: Sendable {
         do {
             build = try self.build(request, clone: repository, revision: head.oid, treeOID: treeOID,
                                    config: KernelStage.config(for: spec))
-        } catch let error as KGateError where error.kind == .patch {
+        } catch let error as KGateError where error.blame == .kernelUnderTest {
             return skip(head.oid, "does not build: \(error.what)")
         }
         let guest = try GuestStage.prepare(spec, requested: request.mode, probeKernel: build.imageURL, paths: paths,
@@ -68,7 +69,7 @@ public struct BisectStepDriver: Sendable {
         let workload = try WorkloadPlan.single(spec, name: request.workload, mode: guest.mode, threshold: request.threshold)
         let classifier = BisectClassifier(gate: workload.gate, good: request.good, bad: request.bad)
         let runner = TrialRunner(guest: guest, recorder: nil)
-        let kernel = KernelUnderTest(role: .candidate, revision: head.oid, image: build.imageURL)
+        let kernel = KernelUnderTest(role: .candidate, revision: head.oid, image: build.imageURL, faultRole: .step)
         var values: [Double] = []
         var need = workload.gate.minTrials
         while true {
@@ -76,7 +77,7 @@ public struct BisectStepDriver: Sendable {
             do {
                 samples = try runner.run(kernel, workloads: [workload], trials: [workload.spec.name: need],
                                          done: [workload.spec.name: values.count], console: console)
-            } catch let error as KGateError where error.kind == .patch {
+            } catch let error as KGateError where error.blame == .kernelUnderTest {
                 return skip(head.oid, "does not boot or run: \(error.what)")
             }
             values += samples.filter { $0.failure == nil }.map(\.value)
@@ -89,10 +90,10 @@ public struct BisectStepDriver: Sendable {
                 return BisectStepOutcome(exitCode: KGateExitCode.bisectBad, revision: head.oid,
                                          line: "bad \(head.oid) (median \(fmt(result.median, workload.spec.metric.unit))): \(result.reason)")
             case .skip, nil:
-                if values.count >= workload.gate.maxTrials {
+                guard let more = GateStep.more(afterMeasuring: values.count, gate: workload.gate) else {
                     return skip(head.oid, "unclear after \(values.count) trials: \(result.reason)")
                 }
-                need = min(workload.gate.step, workload.gate.maxTrials - values.count)
+                need = more
             }
         }
     }

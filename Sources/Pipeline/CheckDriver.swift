@@ -3,6 +3,7 @@ import Gate
 import KernelBuild
 import KernelTree
 import KGateCore
+import Measurement
 import PatchSeries
 import Results
 
@@ -20,7 +21,8 @@ public struct CheckRequest: Sendable {
     public var onlyWorkloads: [String]
     public var post: PatchworkPost?
     /// Switch pairing off (`PipelineSpec.pairing`), e.g. to measure what it buys.
-    public var unpaired = false
+    /// Overrides the pipeline's pairing (`kgate check --pairing`).
+    public var pairing: Pairing?
 
     public init(tree: String? = nil, base: String? = nil, series: String?, loreURL: String = SeriesLoader.defaultLoreURL,
                 patchwork: PatchworkSeriesRef? = nil, pipeline: String? = nil, mode: MeasurementMode? = nil,
@@ -66,7 +68,7 @@ public struct CheckDriver: Sendable {
     public func run(_ request: CheckRequest) throws -> CheckOutcome {
         let clock = StageClock(console: console)
         var spec = try PipelineLoader.load(request.pipeline)
-        if request.unpaired { spec.pairing = .unpaired }
+        if let pairing = request.pairing { spec.pairing = pairing }
         let config = try KernelStage.config(for: spec)
         let treeName = try request.tree ?? clock.measure("import") { try DefaultTree.ensure(paths: paths, console: console) }
         let repository = try TreeStore(paths: paths).open(treeName)
@@ -149,11 +151,13 @@ public struct CheckDriver: Sendable {
         let rev = base ?? "HEAD"
         do {
             return try repository.resolve(rev)
-        } catch let error as KGateError {
+        } catch let error as KGateError where error.blame == .input {
+            // Only a name that does not resolve is the user's; a libgit2 failure stays the host's (exit 4).
             throw KGateError.usage("base revision '\(rev)' is not in tree \(repository.info.name)"
                                    + (explicit ? "" : " (from the series' base-commit)"),
                                    location: repository.info.path,
-                                   fix: explicit ? "pass an existing --base" : "pass --base REV for this tree; \(error.what)")
+                                   fix: explicit ? "pass an existing --base" : "pass --base REV for this tree; \(error.what)",
+                                   cause: error)
         }
     }
 

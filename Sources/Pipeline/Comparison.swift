@@ -3,6 +3,7 @@ import Gate
 import KernelBuild
 import KernelTree
 import KGateCore
+import Measurement
 import Results
 
 /// Base against candidate on one pipeline: build both (the candidate's new

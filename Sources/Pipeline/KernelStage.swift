@@ -2,6 +2,7 @@ import Foundation
 import KernelBuild
 import KernelTree
 import KGateCore
+import Measurement
 import Results
 
 /// Builds revisions of one tree with one configuration: checks the result
@@ -33,8 +34,8 @@ public struct KernelStage: Sendable {
                            items: spec.kernel.set, fragmentsAreUserProvided: !shipped)
     }
 
-    /// Builds `revision` (a commit id). `.patch` errors from the build are the
-    /// caller's to remap (a base that does not build is infrastructure).
+    /// Builds `revision` (a commit id). The caller names the kernel an error was
+    /// seen on (`KGateError.seen(on:)`): a base that does not build is infrastructure.
     public func build(_ revision: String, baseline: BuildResult? = nil) throws -> BuildResult {
         try stagedBuild(revision, baseline: baseline).result
     }
@@ -62,7 +63,7 @@ public struct KernelStage: Sendable {
         return StagedBuild(result: result, checkoutSeconds: checkoutSeconds, filesWritten: worktree.stats.filesWritten)
     }
 
-    /// As `build`, recording the outcome, and with the error's kind set by role:
+    /// As `build`, recording the outcome, the error seen on the kernel of `role`:
     /// a candidate that does not build is a broken patch (2), a base is infrastructure (4).
     public func build(_ revision: String, role: TrialRole, recorder: RunRecorder?, baseline: BuildResult? = nil,
                       console: Console = .shared) throws -> BuildResult {
@@ -76,14 +77,10 @@ public struct KernelStage: Sendable {
             console.line("build \(role.rawValue) \(short(revision)): \(result.kernelRelease), \(how)"
                          + (result.newWarnings.isEmpty ? "" : ", \(result.newWarnings.count) new warning(s)"))
             return result
-        } catch var error as KGateError {
+        } catch let error as KGateError {
             try? recorder?.build(BuildInfo(revision: revision, configHash: (try? builder.configHash(config)) ?? "",
                                            succeeded: false, seconds: Date().timeIntervalSince(start), log: error.excerpt))
-            if error.kind == .patch {
-                error.kind = role == .base ? .infrastructure : .patch
-                error.what = "\(role.rawValue) \(short(revision)) does not build: \(error.what)"
-            }
-            throw error
+            throw error.seen(on: FaultKernel(side: role, revision: revision, stage: .build))
         }
     }
 }

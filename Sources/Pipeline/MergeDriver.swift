@@ -1,26 +1,10 @@
+import Artifacts
 import Foundation
 import Gate
 import KernelBuild
 import KGateCore
+import Measurement
 import Results
-
-/// The next wave an engine must run when the merged decision needs more
-/// trials: `kgate check --artifacts DIR --shard K/N --trials FROM-TO --workload W…`.
-public struct NextWave: Codable, Sendable, Equatable {
-    public static let fileName = "next-wave.json"
-    public var from: Int
-    public var to: Int
-    public var workloads: [String]
-    /// The shard options of the wave, as engines pass them on: `--trials A-B --workload W …`.
-    public var arguments: String
-
-    public init(from: Int, to: Int, workloads: [String]) {
-        self.from = from; self.to = to; self.workloads = workloads
-        arguments = (["--trials", "\(from)-\(to)"] + workloads.flatMap { ["--workload", $0] }).joined(separator: " ")
-    }
-
-    public var trials: String { "\(from)-\(to)" }
-}
 
 public struct MergeOutcome: Sendable {
     public var exitCode: Int32
@@ -58,20 +42,13 @@ public struct MergeDriver: Sendable {
         var pending: [(String, Int)] = []
         if shards.failure == nil {
             for w in workloads {
-                let name = w.spec.name
-                let (decision, verdict) = AdaptiveGate(w.gate).decide(workload: name, metric: w.spec.metric.rawValue,
-                                                                      base: base, candidate: candidate,
-                                                                      counterRule: CounterRule(pinned: w.spec.evidence),
-                                                                      pairing: spec.pairing)
-                if let verdict { verdicts.append(verdict); continue }
-                guard case .needMore(let moreBase, let moreCandidate, let analysis) = decision else { continue }
-                let tried = shards.trialsMeasured(name)
-                if tried >= w.gate.maxTrials {
-                    verdicts.append(ABMeasurement.inconclusive(w, analysis: analysis, base: base, candidate: candidate))
-                    continue
+                // The same gate step as one machine's check; shards measure both sides' trial numbers.
+                let tried = shards.trialsMeasured(w.spec.name)
+                switch GateStep.next(w, base: base, candidate: candidate, attempted: (tried, tried), pairing: spec.pairing,
+                                     sameTrialNumbers: true) {
+                case .decided(let verdict), .capped(let verdict): verdicts.append(verdict)
+                case .more(let moreBase, let moreCandidate): pending.append((w.spec.name, max(moreBase, moreCandidate)))
                 }
-                // As ABMeasurement: paired trials, both sides the larger request, never past the cap.
-                pending.append((name, max(1, min(max(moreBase, moreCandidate), w.gate.maxTrials - tried))))
             }
         }
         if !pending.isEmpty {
@@ -133,7 +110,7 @@ public struct MergeDriver: Sendable {
     private func write(_ data: Data, to url: URL) throws {
         do { try data.write(to: url, options: .atomic) } catch {
             throw KGateError.infrastructure("cannot write \(url.lastPathComponent)", location: url.path,
-                                            fix: "check that --report-dir is writable")
+                                            fix: "check that --report-dir is writable", cause: error)
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Gate
 import KernelTree
 import KGateCore
+import Measurement
 import Results
 
 public struct NightlyRequest: Sendable {

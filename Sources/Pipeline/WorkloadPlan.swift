@@ -2,6 +2,7 @@ import Foundation
 import Gate
 import GuestImage
 import KGateCore
+import Measurement
 import Results
 import VirtualMachine
 import Workloads

@@ -23,7 +23,7 @@ struct YAMLReader {
         do {
             node = try Yams.compose(yaml: text)
         } catch {
-            throw KGateError.usage("pipeline is not valid YAML: \(error)", location: url.path)
+            throw KGateError.usage("pipeline is not valid YAML: \(error)", location: url.path, cause: error)
         }
         guard let node, node.mapping != nil else {
             throw KGateError.usage("pipeline must be a YAML mapping", location: url.path)

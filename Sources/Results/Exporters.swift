@@ -39,7 +39,7 @@ public enum JSONReport {
         do {
             return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
         } catch {
-            throw KGateError.infrastructure("cannot encode run \(report.run.id) as JSON", excerpt: String(describing: error))
+            throw KGateError.infrastructure("cannot encode run \(report.run.id) as JSON", excerpt: String(describing: error), cause: error)
         }
     }
 
@@ -49,7 +49,7 @@ public enum JSONReport {
         do {
             return try decoder.decode(RunReport.self, from: data)
         } catch {
-            throw KGateError.usage("not a kgate RunReport JSON", fix: "export one with 'kgate results export <run> --format json'")
+            throw KGateError.usage("not a kgate RunReport JSON", fix: "export one with 'kgate results export <run> --format json'", cause: error)
         }
     }
 }

@@ -35,7 +35,7 @@ public enum KCIDBExporter {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             return String(decoding: data, as: UTF8.self) + "\n"
         } catch {
-            throw KGateError.infrastructure("cannot encode run \(report.run.id) as KCIDB JSON", excerpt: String(describing: error))
+            throw KGateError.infrastructure("cannot encode run \(report.run.id) as KCIDB JSON", excerpt: String(describing: error), cause: error)
         }
     }
 

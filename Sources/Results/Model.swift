@@ -161,11 +161,6 @@ public struct BisectStep: Sendable, Codable, Equatable {
     }
 }
 
-/// Which kernel a trial measured.
-public enum TrialRole: String, Sendable, Codable, CaseIterable {
-    case base, candidate
-}
-
 /// Everything the exporters need about one run.
 public struct RunReport: Sendable, Codable, Equatable {
     public var run: RunInfo

@@ -18,7 +18,7 @@ public enum ReportWriter {
                 try Data(text.utf8).write(to: url, options: .atomic)
             } catch {
                 throw KGateError.infrastructure("cannot write report", location: url.path,
-                                                fix: "check that --report-dir is writable")
+                                                fix: "check that --report-dir is writable", cause: error)
             }
             return url
         }

@@ -188,6 +188,6 @@ public final class ResultStore: Sendable {
     static func failure(_ what: String, url: URL, _ error: Error) -> KGateError {
         KGateError.infrastructure(what, location: url.path,
                                   fix: "check the file's permissions and free space; move a corrupt file aside to start afresh",
-                                  excerpt: String(describing: error))
+                                  excerpt: String(describing: error), cause: error)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KGateCore
 import Gate
 
 /// Inline SVG: one row of dots per kernel (each dot a trial), the medians as bars,

@@ -136,7 +136,7 @@ public enum VirtualMachines {
         let args = QEMUCommand.arguments(kernel: request.kernel, initrd: initrd, mode: mode, memoryMiB: request.memoryMiB,
                                          append: request.appendCommandLine, consoleLog: consoleLog, resultsLog: resultsLog,
                                          seed: seed)
-        try? Data((([qemu.path] + args).map { shellQuote($0) }.joined(separator: " ") + "\n").utf8)
+        try? Data((([qemu.path] + args).map { Shell.quote($0) }.joined(separator: " ") + "\n").utf8)
             .write(to: dir.appendingPathComponent("qemu.cmdline"))
         let run = QEMUWatch.run(executable: qemu, arguments: args, bootDir: dir, consoleLog: consoleLog, resultsLog: resultsLog,
                                 marker: BootClassifier.initMarker, bootTimeout: request.bootTimeout,
@@ -187,7 +187,7 @@ public enum VirtualMachines {
         let url = dir.appendingPathComponent("initrd.cpio")
         do { try data.write(to: url) } catch {
             throw KGateError.infrastructure("cannot write the initrd: \(error.localizedDescription)", location: url.path,
-                                            fix: "check free space under the cache")
+                                            fix: "check free space under the cache", cause: error)
         }
         return url
     }
@@ -209,9 +209,4 @@ public enum VirtualMachines {
         return try CachePaths.ensureDirectory(paths.boots.appendingPathComponent(name))
     }
 
-    /// POSIX shell quoting ('…' with embedded quotes escaped).
-    public static func shellQuote(_ word: String) -> String {
-        if !word.isEmpty, word.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0)) }) { return word }
-        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
 }

@@ -6,8 +6,8 @@ import KGateCore
 /// the kernel's; QEMU that fails to start, crashes, or is killed by a host
 /// signal without a splat on the console, or starves a deterministic guest of
 /// CPU, is the host's, whatever the role of
-/// the kernel. Callers turn "the kernel's" into "the patch's" only for a
-/// candidate whose base passed under the same setup.
+/// the kernel. What a kernel fault means is the role's (`FaultClass`): the
+/// patch's only for a candidate whose base passed under the same setup.
 extension BootClass {
     /// The boot ended because of the kernel under test.
     public var blamesKernel: Bool {
@@ -19,13 +19,13 @@ extension BootClass {
 }
 
 extension BootOutcome {
-    /// The error for a boot that did not end `ok`: `.patch` when the kernel is
-    /// to blame, `.infrastructure` when the host is.
+    /// The error for a boot that did not end `ok`: blamed on the kernel under
+    /// test (a splat, a hang) or on the host.
     public func failure(_ what: String) -> KGateError {
         let subject = "\(what): \(classification.rawValue)"
         if classification.blamesKernel {
             return KGateError.patch(subject, location: consoleLog.path,
-                                    fix: "read the console log; the base kernel booted under the same setup",
+                                    fix: "read the console log",
                                     excerpt: excerpt)
         }
         let stderr = consoleLog.deletingLastPathComponent().appendingPathComponent("qemu.stderr").path

@@ -11,12 +11,8 @@ enum InteractiveProcess {
     static func run(_ executable: URL, _ arguments: [String]) throws -> Int32 {
         let child = try Supervisor.spawn(executable, arguments, environment: ProcessInfo.processInfo.environment,
                                          stdin: -1, stdout: -1, stderr: -1, label: "qemu-shell", ownGroup: false)
-        while true {
-            if let end = Supervisor.poll(child) {
-                Supervisor.parkIfInterrupted()
-                return end.exitCode
-            }
-            usleep(50_000)
-        }
+        let end = Supervisor.wait(child, interval: 0.05)
+        Supervisor.parkIfInterrupted()
+        return end.exitCode
     }
 }

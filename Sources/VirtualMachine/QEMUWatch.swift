@@ -46,11 +46,8 @@ enum QEMUWatch {
             child = try Supervisor.spawn(executable, arguments, environment: ProcessInfo.processInfo.environment,
                                          cwd: bootDir, stdin: null.fileDescriptor, stdout: out.fileDescriptor,
                                          stderr: err.fileDescriptor, label: "qemu")
-        } catch let error as KGateError {
-            run.spawnError = error.what
-            return run
         } catch {
-            run.spawnError = "cannot start \(executable.path): \(error)"
+            run.spawnError = (error as? KGateError)?.what ?? "cannot start \(executable.path): \(error)"
             return run
         }
         let start = Date()
@@ -58,15 +55,8 @@ enum QEMUWatch {
         defer { try? tail?.close() }
         let needle = Data(marker.utf8)
         var carry = Data()
-        var lastCheck = start
         var clock = RunClock(basis: basis)
-        var end: (exitCode: Int32, signal: Int32?)?
-        while end == nil {
-            end = Supervisor.poll(child)
-            if end != nil { break }
-            usleep(20_000)
-            let now = Date()
-            let elapsed = now.timeIntervalSince(start)
+        let end = Supervisor.wait(child, tickInterval: 0.5) { elapsed, tick in
             if run.wallSecondsToMarker == nil, let tail, let chunk = try? tail.readToEnd(), !chunk.isEmpty {
                 let window = carry + chunk
                 if window.range(of: needle) != nil {
@@ -75,12 +65,8 @@ enum QEMUWatch {
                     carry = window.suffix(needle.count)
                 }
             }
-            if stopAtMarker, run.wallSecondsToMarker != nil {
-                end = Supervisor.stop(child)
-                break
-            }
-            if now.timeIntervalSince(lastCheck) >= 0.5 {
-                lastCheck = now
+            if stopAtMarker, run.wallSecondsToMarker != nil { return true }
+            if tick {
                 clock.observe(wall: elapsed, usage: basis == .cpu ? RunClock.usage(pid: child.pid) : nil)
                 let cpu = basis == .cpu ? String(format: " (%.0f s CPU)", clock.cpu) : ""
                 status(String(format: "%.0f s%@%@", elapsed, cpu, run.wallSecondsToMarker == nil ? ", booting" : ", running"))
@@ -88,24 +74,20 @@ enum QEMUWatch {
                     run.overflow = "\(log.lastPathComponent) exceeded \(logLimit >> 20) MiB"
                 }
             }
-            if run.overflow != nil {
-                end = Supervisor.stop(child)
-                break
-            }
+            if run.overflow != nil { return true }
             if run.wallSecondsToMarker == nil, let why = clock.exceeded(bootTimeout) ?? clock.stall {
                 run.bootTimedOut = true
                 run.starved = clock.starved(bootTimeout)
                 run.timeoutReason = "boot deadline: " + why
-                end = Supervisor.stop(child)
-                break
+                return true
             }
             if let why = clock.exceeded(runTimeout) ?? clock.stall {
                 run.runTimedOut = true
                 run.starved = clock.starved(runTimeout)
                 run.timeoutReason = "run deadline: " + why
-                end = Supervisor.stop(child)
-                break
+                return true
             }
+            return false
         }
         // kgate is being interrupted: the signal handler exits once QEMU is gone.
         Supervisor.parkIfInterrupted()
@@ -113,8 +95,8 @@ enum QEMUWatch {
             run.wallSecondsToMarker = Date().timeIntervalSince(start)
         }
         run.wallSeconds = Date().timeIntervalSince(start)
-        run.exitCode = end?.exitCode ?? 0
-        run.signal = end?.signal
+        run.exitCode = end.exitCode
+        run.signal = end.signal
         run.stderr = ProcessRunner.readTail(stderrURL, limit: 64 << 10)
         return run
     }

@@ -36,7 +36,7 @@ public enum WorkloadLoader {
         } catch let e as KGateError {
             throw e
         } catch {
-            throw KGateError.usage("workload YAML does not parse: \(error)", location: source)
+            throw KGateError.usage("workload YAML does not parse: \(error)", location: source, cause: error)
         }
         try checkKeys(node, schema: schema, path: "", source: source)
         let spec: WorkloadSpec
@@ -50,7 +50,7 @@ public enum WorkloadLoader {
             throw KGateError.usage("workload: \(keyPath(ctx.codingPath)): \(ctx.debugDescription)", location: source,
                                    fix: hint(for: ctx.codingPath))
         } catch {
-            throw KGateError.usage("workload does not decode: \(error)", location: source)
+            throw KGateError.usage("workload does not decode: \(error)", location: source, cause: error)
         }
         try spec.validate(source: source)
         return spec

@@ -55,7 +55,7 @@ import TestSupport
                 let cache = work.appendingPathComponent("cache-\(k)")
                 let out = work.appendingPathComponent("wave\(dirs.count / 2 + 1)-\(k)")
                 let r = try TestEnv.kgate(["check", "--artifacts", artifact.path, "--shard", "\(k)/2", "--shard-dir", out.path,
-                                           "--pipeline", Self.pipeline] + (trials.map { ["--trials", $0] } ?? []),
+                                           "--pipeline", Self.pipeline] + (trials.map { ["--trial-range", $0] } ?? []),
                                           environment: ["KGATE_CACHE": cache.path])
                 #expect(r.exitCode == 0, "stderr: \(r.stderr.suffix(2000))")
                 #expect(!r.stderr.contains("build:"), "a shard must not build")

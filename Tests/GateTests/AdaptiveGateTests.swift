@@ -141,7 +141,7 @@ import TestSupport
     }
 
     /// Seeded samples pair by seed unless pairing is switched off (`kgate check
-    /// --unpaired`): then the same trials get the unpaired analysis.
+    /// --pairing unpaired`): then the same trials get the unpaired analysis.
     @Test func pairingCanBeSwitchedOff() throws {
         let values = [100.0, 87, 112, 95, 104, 91, 108, 99, 93, 110, 97, 102]
         func samples(_ scale: Double) -> [Sample] {

@@ -50,7 +50,7 @@ import TestSupport
             Issue.record("expected an error")
         } catch let e as KGateError {
             #expect(e.location == "/tmp/x.recipe:2")
-            #expect(e.kind == .usage)
+            #expect(e.blame == .input)
         }
         #expect(throws: KGateError.self) { try Recipe.parse("dir /a/../b\ninit init\n", url: url) }
         #expect(throws: KGateError.self) { try Recipe.parse("binary /usr/bin/iperf3\n", url: url) }

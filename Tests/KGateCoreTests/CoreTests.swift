@@ -27,8 +27,6 @@ import TestSupport
         #expect(KGateError.patch("x").exitCode == 2)
         #expect(KGateError.infrastructure("x").exitCode == 4)
         #expect(KGateError.usage("x").exitCode == 64)
-        #expect(KGateError(.regression, "x").exitCode == 1)
-        #expect(KGateError(.inconclusive, "x").exitCode == 3)
     }
 
     @Test func errorDescriptionQuotesLocationExcerptAndFix() {

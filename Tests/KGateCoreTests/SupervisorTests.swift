@@ -64,7 +64,7 @@ import TestSupport
         do {
             _ = try Supervisor.spawn(missing, [], environment: [:], stdin: -1, stdout: -1, stderr: -1)
         } catch let error as KGateError {
-            #expect(error.kind == .infrastructure)
+            #expect(error.blame == .host)
             #expect(error.what.contains("No such file or directory"))
         }
         #expect(Supervisor.children.isEmpty || !Supervisor.children.contains { $0.label == "kgate-no-such-tool" })
@@ -107,7 +107,7 @@ import TestSupport
         let wrapped = NSError(domain: NSCocoaErrorDomain, code: 640, userInfo: [NSUnderlyingErrorKey: posix])
         let e = KGateError.unexpected(wrapped, during: "check")
         #expect(e.exitCode == KGateExitCode.infrastructure)
-        #expect(e.cause?.contains("NSPOSIXErrorDomain code \(ENOSPC) path /cache/x") == true)
+        #expect(e.causeText?.contains("NSPOSIXErrorDomain code \(ENOSPC) path /cache/x") == true)
         #expect(e.description.contains("  cause: "))
         #expect(KGateExitCode.interrupted(by: SIGINT) == 130 && KGateExitCode.interrupted(by: SIGTERM) == 143)
     }

@@ -19,7 +19,7 @@ import TestSupport
             _ = try config.resolve()
             Issue.record("a malformed line was accepted")
         } catch let e as KGateError {
-            #expect(e.kind == .usage)
+            #expect(e.blame == .input)
             #expect(e.location == "\(url.path):3")
             #expect(e.what.contains("CONFIG_VETH=yes please"))
             #expect(e.fix?.contains("is not set") == true)
@@ -32,7 +32,7 @@ import TestSupport
             _ = try BuildConfig(fragments: [missing]).resolve()
             Issue.record("a missing fragment was accepted")
         } catch let e as KGateError {
-            #expect(e.kind == .usage)
+            #expect(e.blame == .input)
             #expect(e.location == missing.path)
             #expect(e.what.contains("not found"))
         }

@@ -53,7 +53,7 @@ struct RealBuildTests {
             Issue.record("a dropped option passed verification")
         } catch let e as KGateError {
             Console.shared.line(e.description)
-            #expect(e.kind == .usage)
+            #expect(e.blame == .input)
             #expect(e.what.contains("CONFIG_BRIDGE_NETFILTER"))
             let excerpt = e.excerpt ?? ""
             #expect(excerpt.contains("requested y, final is not set"))
@@ -126,7 +126,7 @@ struct RealBuildTests {
             Issue.record("a syntax error built")
         } catch let e as KGateError {
             Console.shared.line(e.description)
-            #expect(e.kind == .patch)
+            #expect(e.blame == .kernelUnderTest)
             #expect(e.location == "net/ipv4/tcp_input.c:\(patch.line)")
             let excerpt = e.excerpt ?? ""
             #expect(excerpt.contains("net/ipv4/tcp_input.c:\(patch.line):"))

@@ -45,7 +45,7 @@ import TestSupport
         for path in ["../evil.c", "net/../../evil.c", "/etc/passwd", ".git/config", "net/.git/hooks/pre-commit"] {
             let bad = makePatch(2, of: 2, "sneaky", diff: DiffMaker.newFile(path, "owned\n"))
             let error = #expect(throws: KGateError.self) { try repo.apply([good, bad], onto: base, refName: "evil") }
-            #expect(error?.kind == .patch)
+            #expect(error?.blame == .kernelUnderTest)
             #expect(error?.what.contains("2/2 'sneaky'") == true)
             #expect(error?.location == path)
         }
@@ -71,7 +71,7 @@ import TestSupport
         let error = #expect(throws: KGateError.self) {
             try repo.apply([makePatch(1, of: 1, "firmware", diff: binary)], onto: base, refName: "bin")
         }
-        #expect(error?.kind == .patch)
+        #expect(error?.blame == .kernelUnderTest)
         #expect(error?.what.contains("binary patches are not supported") == true)
         #expect(throws: KGateError.self) { try repo.resolve("refs/kgate/bin") }
     }
@@ -94,7 +94,7 @@ import TestSupport
         let error = #expect(throws: KGateError.self) {
             try repo.apply([patches[0], bad], onto: base, refName: "keep")
         }
-        #expect(error?.kind == .patch)
+        #expect(error?.blame == .kernelUnderTest)
         #expect(error?.exitCode == 2)
         #expect(error?.what.contains("2/2 'tcp: stale context'") == true)
         #expect(error?.what.contains("net/ipv4/tcp.c") == true)

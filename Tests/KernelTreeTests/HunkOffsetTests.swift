@@ -136,7 +136,7 @@ import TestSupport
         let error = #expect(throws: KGateError.self) {
             try repo.apply([makePatch(1, of: 1, "mm: stale", diff: diff)], onto: head, refName: "stale") { _ in }
         }
-        #expect(error?.kind == .patch)
+        #expect(error?.blame == .kernelUnderTest)
         #expect(error?.what.contains("1/1 'mm: stale'") == true)
         #expect(error?.what.contains("hunk \(hunk2 ?? "?") failed in mm/vmscan.c") == true)
         #expect(error?.location == "mm/vmscan.c: \(hunk2 ?? "?")")

@@ -43,7 +43,7 @@ import TestSupport
         // A different source under an existing name is a usage error.
         let (_, other) = try Fixture.source(["x": "y\n"])
         let error = #expect(throws: KGateError.self) { try store.importSource(other, name: "one", console: quiet) }
-        #expect(error?.kind == .usage)
+        #expect(error?.blame == .input)
         #expect(throws: KGateError.self) { try store.importSource(src, name: "../bad", console: quiet) }
     }
 
@@ -121,7 +121,7 @@ import TestSupport
         #expect(try repo.resolve("HEAD~3") == h.base)
         #expect(try repo.resolve("HEAD~1^2") == h.c1)
         let error = #expect(throws: KGateError.self) { try repo.resolve("no-such-branch") }
-        #expect(error?.kind == .usage)
+        #expect(error?.blame == .input)
         #expect(error?.what.contains("no-such-branch") == true)
         let info = try repo.commit(h.a1)
         #expect(info.subject == "dev: change line 5" && info.authorName == "Ada Lovelace")

@@ -19,7 +19,7 @@ struct FuzzRegressionTests {
     /// now it is broken input.
     @Test func zeroTotalIsAnErrorNotATrap() throws {
         let error = try #require(throws: KGateError.self) { try assembleLeniently("crash-zero-total.mbox") }
-        #expect(error.kind == .patch)
+        #expect(error.blame == .kernelUnderTest)
         #expect(error.what == "the input is not a patch series: no v2 patch has an i/n counter from 1 up")
     }
 

@@ -59,7 +59,7 @@ struct IntakeCoverTests: IntakeFixtures {
 
     @Test func pullRequestIsReportedAsSuch() throws {
         let error = try #require(throws: KGateError.self) { try load("git-pull.eml") }
-        #expect(error.kind == .patch)
+        #expect(error.blame == .kernelUnderTest)
         #expect(error.what == "the input is not a patch series: '[GIT PULL] Networking for v6.12-rc3' is a pull request, not a patch")
         #expect(error.fix?.contains("git fetch") == true)
         #expect(SubjectInfo.parse("[GIT PULL] net: x").isPullRequest)
@@ -69,7 +69,7 @@ struct IntakeCoverTests: IntakeFixtures {
 
     @Test func incompleteSeriesCountsWhatItHas() throws {
         let error = try #require(throws: KGateError.self) { try load("incomplete.mbox") }
-        #expect(error.kind == .patch)
+        #expect(error.blame == .kernelUnderTest)
         #expect(error.what == "series v1 is incomplete: it has 2 of 3 patches (1, 3); missing 2/3")
         #expect(error.fix != nil)
     }

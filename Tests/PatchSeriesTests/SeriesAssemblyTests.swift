@@ -149,7 +149,7 @@ struct SeriesAssemblyTests {
     @Test func missingPatchErrorNamesWhatIsMissing() throws {
         let data = thread(["[PATCH v2 1/5] a", "[PATCH v2 2/5] b", "[PATCH v2 4/5] d", "[PATCH v2 5/5] e", "[PATCH 3/5] old c"])
         let error = try #require(throws: KGateError.self) { try load(data) }
-        #expect(error.kind == .patch)
+        #expect(error.blame == .kernelUnderTest)
         #expect(error.what == "series v2 is incomplete: it has 4 of 5 patches (1, 2, 4, 5); missing 3/5")
     }
 

@@ -3,6 +3,8 @@ import GuestImage
 import KGateCore
 import Testing
 import TestSupport
+@testable import Artifacts
+@testable import Measurement
 @testable import Pipeline
 import VirtualMachine
 import Workloads
@@ -132,7 +134,7 @@ import Workloads
         let loss = try #require(try TrialAnalyzer.analyze(tb.runs[1], blobs: tail.blobs).first?.sample)
         #expect(loss.failure != nil && loss.value == 0, "100 % loss must be labelled, got \(loss.value)")
         let bad = #expect(throws: KGateError.self) { try TrialAnalyzer.analyze(tb.runs[2], blobs: tail.blobs) }
-        #expect(bad?.kind == .usage && bad?.excerpt?.contains("tcp_no_such_knob") == true)
+        #expect(bad?.blame == .input && bad?.excerpt?.contains("tcp_no_such_knob") == true)
     }
 
     /// What each built-in's sample must carry.

@@ -3,6 +3,8 @@ import Gate
 import KGateCore
 import Testing
 import TestSupport
+@testable import Artifacts
+@testable import Measurement
 @testable import Pipeline
 
 @Suite(.tags(.unit)) struct PipelineSpecTests {

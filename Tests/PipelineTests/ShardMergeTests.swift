@@ -4,6 +4,8 @@ import KGateCore
 import Results
 import Testing
 import TestSupport
+@testable import Artifacts
+@testable import Measurement
 @testable import Pipeline
 
 /// Sharding logic without kernels: slices, artifact verification, and the merge

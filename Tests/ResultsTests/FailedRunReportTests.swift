@@ -15,7 +15,7 @@ import TestSupport
         let id = try store.beginRun(RunStart(kind: .check, tree: "linux-6.12", baseRevision: "a", candidateRevision: "b",
                                              mode: "deterministic", pipeline: "premerge"))
         try store.recordStage(run: id, StageTiming(stage: "build candidate", seconds: 12.5))
-        let error = KGateError(exitCode == 2 ? .patch : .infrastructure,
+        let error = KGateError(exitCode == 2 ? .kernelUnderTest : .host,
                                "candidate b does not build: 'kgate_x' undeclared", location: "net/ipv4/tcp.c:42",
                                fix: "fix the error", excerpt: "net/ipv4/tcp.c:42:5: error: 'kgate_x' undeclared\n```")
         if status == .interrupted {

@@ -24,7 +24,7 @@ import TestSupport
         #expect(v.classification == .qemuCrashed)
         #expect(!v.classification.blamesKernel)
         let e = outcome(v.classification).failure("the kernel did not complete the workload run")
-        #expect(e.kind == .infrastructure)
+        #expect(e.blame == .host)
         #expect(e.what.contains("qemu-crashed") && e.what.contains("host fault"))
         #expect(e.location == "/cache/boots/b/qemu.stderr")
     }
@@ -36,14 +36,14 @@ import TestSupport
         let v = BootClassifier.classify(console: lines("Kernel panic - not syncing: VFS: Unable to mount root\n"),
                                         run: run, done: nil)
         #expect(v.classification == .panic)
-        #expect(outcome(v.classification).failure("boot").kind == .patch)
+        #expect(outcome(v.classification).failure("boot").blame == .kernelUnderTest)
     }
 
     @Test func eachClassHasOneBlame() {
         let kernel: [BootClass] = [.panic, .oops, .bootTimeout, .runTimeout]
         let host: [BootClass] = [.qemuFailedToStart, .qemuCrashed, .hostStarved]
-        for c in kernel { #expect(outcome(c).failure("x").kind == .patch, "\(c)") }
-        for c in host { #expect(outcome(c).failure("x").kind == .infrastructure, "\(c)") }
+        for c in kernel { #expect(outcome(c).failure("x").blame == .kernelUnderTest, "\(c)") }
+        for c in host { #expect(outcome(c).failure("x").blame == .host, "\(c)") }
     }
 
     @Test func aFailedSpawnIsAHostFault() {

@@ -42,7 +42,7 @@ import VirtualMachine
             _ = try TrialAnalyzer.analyze(PlannedRun(spec: try Fixtures.spec("host-netem"), trials: 1),
                                           blobs: try Fixtures.blobs("host-netem"))
         }
-        #expect(netem?.kind == .usage && netem?.what.contains("netem-snd") == true)
+        #expect(netem?.blame == .input && netem?.what.contains("netem-snd") == true)
         #expect(netem?.excerpt?.contains("Specified qdisc kind is unknown") == true)
         let sysctl = expectKGateError {
             _ = try TrialAnalyzer.analyze(PlannedRun(spec: try Fixtures.spec("host-nosysctl"), trials: 1),

@@ -28,7 +28,7 @@ import TestSupport
 
     @Test func unknownWorkloadListsTheKnownOnes() {
         let e = expectKGateError { _ = try WorkloadLoader.load("tcp-nonesuch") }
-        #expect(e?.kind == .usage)
+        #expect(e?.blame == .input)
         #expect(e?.what.contains("tcp-nonesuch") == true)
         #expect(e?.fix?.contains("tcp-stream-10ms") == true && e?.fix?.contains("tcp-memcg") == true)
     }
@@ -72,7 +72,7 @@ import TestSupport
         ]
         for (yaml, key) in cases {
             let e = error(yaml)
-            #expect(e?.kind == .usage, "no usage error for \(key)")
+            #expect(e?.blame == .input, "no usage error for \(key)")
             #expect(e?.what.contains(key) == true, "error '\(e?.what ?? "nil")' does not name \(key)")
             #expect(e?.location == "test.yaml")
         }

@@ -40,14 +40,10 @@ public enum WorkloadRunner {
                                  seed: seeded ? firstSeed + UInt64($0) : nil) }
             : [Boot(run: PlannedRun(spec: spec, trials: n, firstTrial: firstTrial), seed: nil)]
         // Seeded boots share the host's cores (`BootSlots`); real-time boots run one at a time.
-        let results = Concurrently.map(boots, width: seeded ? BootSlots.count : 1) { b in
-            let go = {
-                try boot([b.run], kernel: kernel, image: image, mode: mode, paths: paths,
-                         label: label + (b.seed.map { "-seed\($0)" } ?? ""), seed: b.seed,
-                         appendCommandLine: appendCommandLine, console: console)
-            }
-            let report = try seeded ? BootSlots.hold(go) : go()
-            return report.results[spec.name] ?? []
+        let results = BootSlots.fanOut(boots, seeded: seeded) { b in
+            try boot([b.run], kernel: kernel, image: image, mode: mode, paths: paths,
+                     label: label + (b.seed.map { "-seed\($0)" } ?? ""), seed: b.seed,
+                     appendCommandLine: appendCommandLine, console: console).results[spec.name] ?? []
         }
         return try results.flatMap { try $0.get() }
     }
@@ -60,7 +56,7 @@ public enum WorkloadRunner {
     /// The plan archive of `runs`, as every workload boot carries it. Its bytes are part
     /// of what fixes a seeded draw: another archive (even another file mode) is another initrd.
     public static func planArchive(_ runs: [PlannedRun]) throws -> Data {
-        try GuestImages.planArchive([PlanFile(path: "kgate/plan.sh", contents: Data(PlanGenerator.script(runs).utf8), mode: 0o755)])
+        try GuestPlan.archive(PlanGenerator.script(runs))
     }
 
     /// Runs several workloads in one boot (setup and teardown per workload).

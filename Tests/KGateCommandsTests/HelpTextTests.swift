@@ -60,4 +60,49 @@ import TestSupport
             #expect(Self.hardBreaks(text).isEmpty, "kgate \(path) --help: \(Self.hardBreaks(text))")
         }
     }
+
+    /// `--name <type>` (or `--name` alone for a flag) for each option line of a help text.
+    static func options(_ help: String) -> [(name: String, type: String)] {
+        var out: [(String, String)] = []
+        for line in help.split(separator: "\n") {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            // Option lines start in column 2; prose continuation lines are indented further.
+            guard line.hasPrefix("  "), !line.hasPrefix("   "), trimmed.hasPrefix("-") else { continue }
+            for part in trimmed.components(separatedBy: "  ")[0].split(separator: ",") {
+                let words = part.split(separator: " ")
+                guard let name = words.first, name.hasPrefix("--") else { continue }
+                let type = words.count > 1 ? String(words[1]).replacingOccurrences(of: "...", with: "") : "flag"
+                out.append((String(name), type))
+            }
+        }
+        return out
+    }
+
+    /// One grammar: a flag name means one thing, so it shows one value type in
+    /// every verb; the shared groups show the types docs/DESIGN.md names.
+    @Test func aFlagHasOneTypeAcrossVerbs() throws {
+        var types: [String: [String: Set<String>]] = [:]
+        for (path, text) in try helps() {
+            for (name, type) in Self.options(text) { types[name, default: [:]][type, default: []].insert(path) }
+        }
+        for (name, byType) in types.sorted(by: { $0.key < $1.key }) where byType.count > 1 {
+            Issue.record("\(name) has \(byType.count) types: \(byType.mapValues { $0.sorted() })")
+        }
+        let expected = [
+            "--pipeline": "<name|file>", "--threshold": "<percent>", "--mode": "<mode>", "--pairing": "<pairing>",
+            "--report-dir": "<dir>", "--trials": "<n>", "--trial-range": "<A-B>", "--only-workload": "<name>",
+            "--workload": "<name|file>", "--format": "<format>", "--noise": "<noise>", "--tree": "<name>",
+        ]
+        // ArgumentParser's own spelling of a camel-case name ("minFreeGiB" → --min-free-gi-b) is never the grammar.
+        for name in types.keys { #expect(!name.hasSuffix("-b") && !name.contains("-gi-"), "\(name): name it explicitly") }
+        for (name, type) in expected {
+            #expect(types[name].map { Set($0.keys) } == [type], "\(name): \(types[name].map { Array($0.keys) } ?? [])")
+        }
+    }
+
+    @Test func theOptionParserReadsFlagsAndTypes() {
+        let help = "OPTIONS:\n  --cache <dir>           Cache directory.\n  -v, --verbose           Print.\n  --mode <mode>           Mode. (values: auto, kvm)\n                          --series takes a file\n"
+        let parsed = Self.options(help).map { "\($0.name) \($0.type)" }
+        #expect(parsed == ["--cache <dir>", "--verbose flag", "--mode <mode>"])
+    }
 }

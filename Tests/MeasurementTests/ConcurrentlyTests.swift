@@ -3,7 +3,7 @@ import KGateCore
 import Synchronization
 import Testing
 import TestSupport
-@testable import Pipeline
+@testable import Measurement
 
 /// Seeded boots run side by side (`Concurrently.map`, `BootSlots`): results in
 /// the order asked, never more at once than the width, nothing new after a failure.

@@ -41,7 +41,7 @@ public final class RunRecorder: Sendable {
     }
 
     /// One boot and its samples, one trial row per (workload, trial index).
-    func trials(_ kernel: KernelUnderTest, samples: [Sample], boot: BootInfo) throws {
+    public func trials(_ kernel: KernelUnderTest, samples: [Sample], boot: BootInfo) throws {
         try locked {
             let bootID = try store.recordBoot(run: run, boot)
             let groups = Dictionary(grouping: samples) { "\($0.workload)#\($0.trial)" }

@@ -38,6 +38,14 @@ public struct ArtifactManifest: Codable, Sendable, Equatable {
     public var guestImage: String
     public var files: [File]
 
+    /// A manifest's comparison, before `ArtifactWriter` adds the layout and the files.
+    public static func header(kind: RunKind, tree: String, base: String, candidate: String, seriesSubject: String?,
+                              patchsetHash: String?, commits: [RunCommit], pipeline: String, pipelineDigest: String) -> ArtifactManifest {
+        ArtifactManifest(format: formatVersion, kind: kind, tree: tree, base: base, candidate: candidate, seriesSubject: seriesSubject,
+                         patchsetHash: patchsetHash, commits: commits, pipeline: pipeline, pipelineDigest: pipelineDigest,
+                         configHash: "", baseBuild: "", candidateBuild: "", guestImage: "", files: [])
+    }
+
     /// Bounds for untrusted artifacts.
     static let maxManifestBytes = 1 << 20
     static let maxFiles = 64
@@ -47,7 +55,7 @@ public struct ArtifactManifest: Codable, Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         do { return try encoder.encode(self) } catch {
-            throw KGateError.infrastructure("cannot encode the artifact manifest: \(error)")
+            throw KGateError.infrastructure("cannot encode the artifact manifest: \(error)", cause: error)
         }
     }
 
@@ -61,7 +69,7 @@ public struct ArtifactManifest: Codable, Sendable, Equatable {
         let m: ArtifactManifest
         do { m = try JSONDecoder().decode(ArtifactManifest.self, from: data) } catch {
             throw KGateError.usage("the artifact manifest is not valid: \(error)", location: url.path,
-                                   fix: "export the artifact again with kgate build --export DIR")
+                                   fix: "export the artifact again with kgate build --export DIR", cause: error)
         }
         func bad(_ what: String) -> KGateError {
             KGateError.usage("the artifact manifest is not valid: \(what)", location: url.path,
@@ -97,7 +105,7 @@ public struct ArtifactManifest: Codable, Sendable, Equatable {
     }
 
     /// The listed file's entry for `path` (hashing and sizing from disk).
-    static func entry(_ path: String, in directory: URL) throws -> File {
+    public static func entry(_ path: String, in directory: URL) throws -> File {
         let data = try readBoundedFile(directory.appendingPathComponent(path), limit: maxFileBytes, what: "artifact file")
         return File(path: path, bytes: data.count, sha256: Digest.sha256Hex(data))
     }
@@ -137,11 +145,11 @@ public struct ImportedArtifact: Sendable {
             try CachePaths.ensureDirectory(dst.deletingLastPathComponent())
             do { try data.write(to: dst, options: .atomic) } catch {
                 throw KGateError.infrastructure("cannot import artifact file \(f.path)", location: dst.path,
-                                                fix: "check free space and permissions of the cache")
+                                                fix: "check free space and permissions of the cache", cause: error)
             }
         }
         console.line("artifact \(digest.prefix(12)): \(m.files.count) files verified and imported "
-                     + "(base \(short(m.base)), candidate \(short(m.candidate)))")
+                     + "(base \(m.base.prefix(12)), candidate \(m.candidate.prefix(12)))")
         return ImportedArtifact(manifest: m, digest: digest,
                                 baseImage: paths.root.appendingPathComponent("\(m.baseBuild)/bzImage"),
                                 candidateImage: paths.root.appendingPathComponent("\(m.candidateBuild)/bzImage"),

@@ -1,40 +1,39 @@
 import Foundation
 import KGateCore
-import Results
 
 /// The shard files of one sharded check, read from the directories given to
 /// `kgate merge` and checked to belong together: one artifact, one seed base,
 /// no trial measured twice, no trial missing.
-struct ShardSet {
+public struct ShardSet: Sendable {
     static let maxFiles = 1024
     static let maxFileBytes = 64 << 20
 
-    var results: [ShardResult]
+    public var results: [ShardResult]
 
     /// The first shard failure (a base failure before a candidate's), if any.
-    var failure: ShardResult.Failure? {
+    public var failure: ShardResult.Failure? {
         let failures = results.compactMap(\.failure)
         return failures.first { $0.exitCode == KGateExitCode.infrastructure } ?? failures.first
     }
 
     /// Every workload the shards measured, in first-seen order.
-    var workloads: [String] {
+    public var workloads: [String] {
         var seen = Set<String>()
         return results.flatMap(\.workloads).filter { seen.insert($0).inserted }
     }
 
     /// The highest trial number measured of `workload` (trials are numbered from 1 without gaps).
-    func trialsMeasured(_ workload: String) -> Int {
+    public func trialsMeasured(_ workload: String) -> Int {
         results.filter { $0.workloads.contains(workload) }.map(\.trials.upperBound).max() ?? 0
     }
 
-    static func load(_ directories: [URL]) throws -> ShardSet {
+    public static func load(_ directories: [URL]) throws -> ShardSet {
         var files: [URL] = []
         for dir in directories {
             let names: [String]
             do { names = try FileManager.default.contentsOfDirectory(atPath: dir.path) } catch {
                 throw KGateError.usage("cannot read the shard directory", location: dir.path,
-                                       fix: "pass the --shard-dir of each shard (its downloaded artifact)")
+                                       fix: "pass the --shard-dir of each shard (its downloaded artifact)", cause: error)
             }
             files += names.filter { $0.hasPrefix("shard-") && $0.hasSuffix(".json") }.sorted().map { dir.appendingPathComponent($0) }
         }
@@ -48,7 +47,7 @@ struct ShardSet {
             let data = try readBoundedFile(url, limit: maxFileBytes, what: "shard file")
             do { return try decoder.decode(ShardResult.self, from: data) } catch {
                 throw KGateError.usage("not a kgate shard file: \(error)", location: url.path,
-                                       fix: "pass only directories written by kgate check --shard-dir")
+                                       fix: "pass only directories written by kgate check --shard-dir", cause: error)
             }
         }
         let set = ShardSet(results: results)
@@ -81,7 +80,7 @@ struct ShardSet {
     }
 
     /// Every trial 1…n of every workload must come from some shard: a missing shard would change the verdict.
-    func checkCoverage(_ workloads: [String]) throws {
+    public func checkCoverage(_ workloads: [String]) throws {
         for w in workloads {
             let n = trialsMeasured(w)
             var covered = Set<Int>()

@@ -34,6 +34,16 @@ public enum BootSlots {
         defer { slots.signal() }
         return try body()
     }
+
+    /// The one seeded fan-out: `body` for each boot, seeded boots side by side
+    /// (each holding a slot), real-time boots one at a time. Results in the order
+    /// of `boots`; after a failure no new boot starts.
+    public static func fanOut<T: Sendable, R: Sendable>(_ boots: [T], seeded: Bool,
+                                                        _ body: @escaping @Sendable (T) throws -> R) -> [Result<R, Error>] {
+        Concurrently.map(boots, width: seeded ? count : 1) { boot in
+            seeded ? try hold { try body(boot) } : try body(boot)
+        }
+    }
 }
 
 /// Runs work on threads and waits for all of it.
