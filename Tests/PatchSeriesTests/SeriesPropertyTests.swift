@@ -45,7 +45,7 @@ struct SeriesPropertyTests {
             tally.noPatch += 1
             return
         } catch let error as KGateError {
-            #expect(error.kind == .patch && error.what.hasPrefix("series v\(top) is incomplete"), "\(error.what) — \(context)")
+            #expect(error.blame == .kernelUnderTest && error.what.hasPrefix("series v\(top) is incomplete"), "\(error.what) — \(context)")
             #expect(!hasCompletePosting(patches.filter { $0.revision == top }), "a complete v\(top) posting failed — \(context)")
             tally.incomplete += 1
             return
