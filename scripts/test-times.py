@@ -57,6 +57,30 @@ def read_records(path):
     return records
 
 
+def cpu_busy(path):
+    """(busy share, seconds covered) from lines 'EPOCH cpu user nice system idle iowait irq softirq steal …'."""
+    samples = []
+    try:
+        with open(path, encoding='utf-8', errors='replace') as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 9 and parts[1] == 'cpu':
+                    try:
+                        values = [int(v) for v in parts[2:10]]
+                        samples.append((int(parts[0]), values))
+                    except ValueError:
+                        continue
+    except FileNotFoundError:
+        return None
+    if len(samples) < 2:
+        return None
+    (t0, a), (t1, b) = samples[0], samples[-1]
+    delta = [y - x for x, y in zip(a, b)]
+    total = sum(delta)
+    idle = delta[3] + delta[4]
+    return ((total - idle) / total if total > 0 else 0.0), t1 - t0
+
+
 def human(seconds):
     if seconds >= 120:
         return '%dm%02ds' % (seconds // 60, seconds % 60)
@@ -69,6 +93,7 @@ def main():
     p.add_argument('--timings', required=True)
     p.add_argument('--swift-build-seconds', type=float)
     p.add_argument('--top', type=int, default=20)
+    p.add_argument('--cpu', help='the /proc/stat samples scripts/test.sh takes')
     a = p.parse_args()
 
     suites, tests, skipped = parse_log(a.log)
@@ -93,6 +118,9 @@ def main():
         for r in sorted(mine, key=lambda r: r['seconds'], reverse=True)[:a.top]:
             out.append('  %8s  %s %s  [%s]' % (human(r['seconds']), r.get('what', '?'), r.get('outcome', '?'),
                                                r.get('context') or 'no test named'))
+    busy = cpu_busy(a.cpu) if a.cpu else None
+    if busy:
+        out.append('cores busy: %.0f %% of %s' % (100 * busy[0], human(busy[1])))
     passed = sum(1 for _, _, s in tests if s == 'passed')
     failed = sum(1 for _, _, s in tests if s == 'failed')
     out.append('swift-test: %d passed, %d failed, %d skipped' % (passed, failed, skipped))

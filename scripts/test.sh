@@ -28,6 +28,10 @@ if ((unit)); then
 else
   bash scripts/install-deps.sh
 fi
+# The host's CPU every 5 s (/proc/stat), for the share of the run the cores were busy.
+( while :; do printf '%s %s\n' "$(date +%s)" "$(head -n1 /proc/stat)"; sleep 5; done ) > "$timings/cpu.txt" &
+sampler=$!
+trap 'kill "$sampler" 2>/dev/null || true' EXIT
 started=$SECONDS
 swift build --build-tests
 built=$((SECONDS - started))
@@ -38,6 +42,6 @@ set -e
 # Tests run in parallel under --unit, where a test's time includes its wait: no table.
 if ((!unit)); then
   python3 scripts/test-times.py --log "$timings/swift-test.log" --timings "$KGATE_TIMINGS" \
-    --swift-build-seconds "$built" | tee "$timings/summary.txt"
+    --swift-build-seconds "$built" --cpu "$timings/cpu.txt" | tee "$timings/summary.txt"
 fi
 exit "$status"

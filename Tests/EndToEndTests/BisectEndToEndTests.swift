@@ -135,12 +135,13 @@ final class BisectHistory: @unchecked Sendable {
         #expect(try ProcessRunner.run("git", ["clone", "-q", "--no-checkout", gitDir, clone.path]).exitCode == 0)
         #expect(try git(["fetch", "-q", "origin", "refs/kgate/bisect-e2e:refs/heads/bisect-e2e"]).exitCode == 0)
         #expect(try git(["checkout", "-q", "--detach", h.bad]).exitCode == 0)
-        // The last five commits (the culprit is the second of them, after a harmless
-        // one): a good and a bad answer from kgate each, in about three steps
-        // rather than the four or five of the whole history (each step measures 6
-        // trials; the full history is `kgate bisect`'s, above).
+        // Three commits between good and bad: a harmless one, the culprit, a harmless
+        // one. git tests the middle one (the culprit: bad), then the one before it
+        // (good): a good and a bad answer from kgate in two steps (each measures
+        // 6 trials; the full history is `kgate bisect`'s, above).
         let good = try git(["rev-parse", "\(h.bad)~5"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(try git(["bisect", "start", h.bad, good]).exitCode == 0)
+        let bad = try git(["rev-parse", "\(h.bad)~1"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try git(["bisect", "start", bad, good]).exitCode == 0)
         let r = try git(["bisect", "run", TestEnv.kgateBinary.path, "bisect-step", "--workload", "tcp-stream-10ms",
                          "--from-run", String(runID), "--pipeline", BisectHistory.pipeline,
                          "--tree", TestEnv.defaultTreeName])

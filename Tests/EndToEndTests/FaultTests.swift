@@ -30,25 +30,18 @@ import TestSupport
         #expect(k.survivingGroups().isEmpty)
     }
 
-    /// A cache of the build tests' own with the shared tree's repository added
-    /// (`kgate tree add`): builds there never wait for the shared worktree's lock.
-    /// Kept between runs under the temporary directory (the checkout is the slow part).
-    static func buildCache() throws -> URL {
-        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("kgate-fault-build-cache")
-        if !FileManager.default.fileExists(atPath: cache.appendingPathComponent("trees/registry.json").path) {
-            try SharedKernel.ensureTree()
-            let repo = TestEnv.cache.trees.appendingPathComponent("\(TestEnv.defaultTreeName).git")
-            let r = try ProcessRunner.run(TestEnv.kgateBinary.path, ["tree", "add", repo.path, "--name", "fault"],
-                                          environment: ["KGATE_CACHE": cache.path])
-            guard r.succeeded else { throw KGateError.infrastructure("tree add failed", excerpt: r.stderr) }
-        }
-        return cache
-    }
+    /// The shared tree and cache with a configuration of the fault tests' own
+    /// (`Fixtures/fault.yaml`: the e2e configuration plus a local version): every
+    /// build there starts make on an empty object directory, which the tests
+    /// interrupt, and reuses the shared worktree (no checkout of a tree of their own).
+    static let pipeline = TestEnv.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/fault.yaml").path
 
-    /// Starts a build in the build cache and waits until make builds bzImage.
+    /// Starts a build with the fault configuration and waits until make builds bzImage.
     func buildUntilMake(_ label: String) throws -> (RunningKGate, URL, pid_t?) {
-        let cache = try Self.buildCache()
-        let k = try RunningKGate(["build", "--tree", "fault", "--rev", "HEAD"], cache: cache, label: label)
+        try SharedKernel.ensureTree()
+        let cache = TestEnv.cache.root
+        let k = try RunningKGate(["build", "--tree", TestEnv.defaultTreeName, "--rev", "HEAD", "--pipeline", Self.pipeline],
+                                 cache: cache, label: label)
         let make = k.waitForChild(timeout: 600) { comm, args in comm == "make" && args.contains("bzImage") }
         return (k, cache, make)
     }
@@ -101,11 +94,11 @@ import TestSupport
     /// SIGINT to `kgate check` while it builds: the open run is stored as
     /// interrupted with exit code 130, no verdict, and nothing keeps running.
     @Test(.tags(.endToEnd), .needs(.kernel, .qemu)) func sigintDuringCheckRecordsTheRunAsInterrupted() throws {
-        let cache = try Self.buildCache()
+        try SharedKernel.ensureTree()
+        let cache = TestEnv.cache.root
         let series = TestEnv.packageRoot.appendingPathComponent("pipelines/examples/benign-tcp-cleanup.mbox")
-        let pipeline = TestEnv.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/e2e.yaml")
         let reports = try TestEnv.temporaryDirectory("fault-check-reports")
-        let k = try RunningKGate(["check", "--tree", "fault", "--series", series.path, "--pipeline", pipeline.path,
+        let k = try RunningKGate(["check", "--tree", TestEnv.defaultTreeName, "--series", series.path, "--pipeline", Self.pipeline,
                                   "--report-dir", reports.path], cache: cache, label: "check")
         #expect(k.waitForChild(timeout: 600) { comm, args in comm == "make" && args.contains("bzImage") } != nil)
         usleep(2_000_000)

@@ -44,9 +44,15 @@ import TestSupport
         {"kind":"build","what":"bbbb (0 objects)","seconds":1.0,"end":2,"outcome":"cached","pid":1}
         {"kind":"boot","what":"base seed 1 [deterministic]","seconds":14.0,"end":3,"context":"S/check()","outcome":"ok","pid":2}
         """.write(to: records, atomically: true, encoding: .utf8)
+        // Two /proc/stat samples 100 s apart: 300 of 400 jiffies busy (idle 80 + iowait 20).
+        let cpu = dir.appendingPathComponent("cpu.txt")
+        try """
+        1000 cpu  100 0 100 500 100 0 0 0 0 0
+        1100 cpu  300 0 200 580 120 0 0 0 0 0
+        """.write(to: cpu, atomically: true, encoding: .utf8)
         let script = TestEnv.packageRoot.appendingPathComponent("scripts/test-times.py")
         let r = try ProcessRunner.run("python3", [script.path, "--log", log.path, "--timings", records.path,
-                                                  "--swift-build-seconds", "200", "--top", "2"])
+                                                  "--swift-build-seconds", "200", "--top", "2", "--cpu", cpu.path])
         #expect(r.exitCode == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first == "swift build: 3m20s")
@@ -59,6 +65,7 @@ import TestSupport
         #expect(lines[builds + 1].contains("aaaa (1081 objects) built  [S/cold()]"))
         #expect(lines[builds + 2].contains("[no test named]"))
         #expect(lines.contains { $0.hasPrefix("slowest 2 boots (1 in all, 14.0s") })
+        #expect(lines.contains("cores busy: 75 % of 100.0s"))
         #expect(lines.last == "swift-test: 2 passed, 1 failed, 1 skipped")
     }
 }
