@@ -2,6 +2,7 @@ import Foundation
 import Gate
 import KGateCore
 import Results
+import VirtualMachine
 import Workloads
 
 /// A kernel being measured: the base, the candidate, or a bisection step.
@@ -91,7 +92,7 @@ public struct TrialRunner: Sendable {
             return n > 0 ? PlannedRun(spec: w.spec, trials: n, firstTrial: (done[w.spec.name] ?? 0) + 1) : nil
         }
         guard !runs.isEmpty else { return [] }
-        guard guest.mode == .deterministic else { return try boot(kernel, runs, seed: nil, console: console) }
+        guard guest.mode == .deterministic else { return try boot(kernel, runs, seed: nil, console: console).samples }
         // Deterministic: the replicate is a seeded boot of one workload: trial k
         // of workload w boots with seed `seedBase + k` (several workloads in one
         // boot did not repeat bit for bit). Seeded boots share the host's cores
@@ -102,17 +103,24 @@ public struct TrialRunner: Sendable {
         let results = BootSlots.fanOut(boots, seeded: true) { [self] run in
             try boot(kernel, [run], seed: guest.seed(trial: run.firstTrial, role: kernel.role), console: console)
         }
-        return try results.flatMap { try $0.get() }
+        let done = try results.map { try $0.get() }
+        let replayed = done.filter(\.replayed).count
+        if replayed > 0 {
+            console.line("\(kernel.role.rawValue) \(short(kernel.revision)): \(replayed) of \(done.count) seeded boots "
+                         + "replayed from the boot memo (same kernel, initrd, QEMU and seed; \(BootMemo.disableVariable)=1 boots them again)")
+        }
+        return done.flatMap(\.samples)
     }
 
-    private func boot(_ kernel: KernelUnderTest, _ runs: [PlannedRun], seed: UInt64?, console: Console) throws -> [Sample] {
+    private func boot(_ kernel: KernelUnderTest, _ runs: [PlannedRun], seed: UInt64?,
+                      console: Console) throws -> (samples: [Sample], replayed: Bool) {
         let start = Date()
         let report: BootReport
         do {
             report = try WorkloadRunner.boot(runs, kernel: kernel.image, image: guest.image, mode: guest.mode,
                                              paths: guest.paths,
                                              label: "\(kernel.role.rawValue) \(short(kernel.revision))" + (seed.map { " seed \($0)" } ?? ""),
-                                             memoryMiB: guest.memoryMiB, seed: seed, console: console)
+                                             memoryMiB: guest.memoryMiB, seed: seed, replay: true, console: console)
         } catch let error as KGateError {
             try? recorder?.boot(BootInfo(revision: kernel.revision, mode: guest.mode.rawValue, succeeded: false,
                                          seconds: Date().timeIntervalSince(start), note: error.what))
@@ -124,8 +132,9 @@ public struct TrialRunner: Sendable {
         let samples = runs.flatMap { report.results[$0.spec.name]?.map(\.sample) ?? [] }
         try recorder?.trials(kernel, samples: samples,
                              boot: BootInfo(revision: kernel.revision, mode: report.mode.rawValue, succeeded: true,
-                                            seconds: report.wallSeconds))
-        return samples
+                                            seconds: report.wallSeconds,
+                                            note: report.replayed ? "replayed from the boot memo" : nil))
+        return (samples, report.replayed)
     }
 }
 

@@ -10,6 +10,8 @@ public struct BootReport: Sendable {
     public var wallSeconds: Double
     public var mode: MeasurementMode
     public var warnings: [String]
+    /// Answered from the boot memo (`BootMemo`) instead of booting.
+    public var replayed: Bool
 }
 
 /// Runs workloads in the guest: plan → boot → blobs → samples.
@@ -60,10 +62,12 @@ public enum WorkloadRunner {
     }
 
     /// Runs several workloads in one boot (setup and teardown per workload).
-    /// `seed` is the boot's seed (`BootRequest.seed`), recorded in every sample.
+    /// `seed` is the boot's seed (`BootRequest.seed`), recorded in every sample;
+    /// `replay` lets a deterministic boot be answered from the boot memo.
     public static func boot(_ runs: [PlannedRun], kernel: URL, image: URL, mode: MeasurementMode, paths: CachePaths,
                             label: String = "workload", memoryMiB: Int = 1024, seed: UInt64? = nil,
-                            appendCommandLine: [String] = [], console: Console = .shared) throws -> BootReport {
+                            appendCommandLine: [String] = [], replay: Bool = false,
+                            console: Console = .shared) throws -> BootReport {
         let names = runs.map(\.spec.name)
         guard Set(names).count == names.count else { throw KGateError.usage("a workload appears twice in one boot: \(names)") }
         let plan = try planArchive(runs)
@@ -74,7 +78,7 @@ public enum WorkloadRunner {
         let factor: Double = mode == .kvm ? 2 : (mode == .tcg ? 4 : 10)
         let request = BootRequest(kernel: kernel, image: image, plan: plan, mode: mode, memoryMiB: memoryMiB,
                                   appendCommandLine: appendCommandLine, runTimeout: 120 + guestSeconds * factor,
-                                  label: label, seed: seed)
+                                  label: label, seed: seed, replay: replay)
         console.status("\(label): booting for \(names.joined(separator: ", ")) (\(mode.rawValue))", key: "workload-boot")
         let outcome = try VirtualMachines.boot(request, paths: paths, console: console)
         guard outcome.classification == .ok else {
@@ -94,6 +98,7 @@ public enum WorkloadRunner {
                                             excerpt: outcome.excerpt)
         }
         console.clear()
-        return BootReport(results: results, wallSeconds: outcome.wallSeconds, mode: outcome.mode, warnings: outcome.warnings)
+        return BootReport(results: results, wallSeconds: outcome.wallSeconds, mode: outcome.mode, warnings: outcome.warnings,
+                          replayed: outcome.replayed)
     }
 }

@@ -24,13 +24,16 @@ public struct BootRequest: Sendable {
     /// The boot's seed: in deterministic mode it fixes the guest clock and so
     /// every random draw (nil there means seed 0); named on the command line.
     public var seed: UInt64?
+    /// Deterministic mode: answer from the boot memo when these exact inputs
+    /// booted successfully before, and keep this boot for later (`BootMemo`).
+    public var replay: Bool
 
     public init(kernel: URL, image: URL, plan: Data = Data(), mode: MeasurementMode = .auto, memoryMiB: Int = 1024,
                 appendCommandLine: [String] = [], bootTimeout: Double = 120, runTimeout: Double = 900, label: String = "boot",
-                seed: UInt64? = nil) {
+                seed: UInt64? = nil, replay: Bool = false) {
         self.kernel = kernel; self.image = image; self.plan = plan; self.mode = mode; self.memoryMiB = memoryMiB
         self.appendCommandLine = appendCommandLine; self.bootTimeout = bootTimeout; self.runTimeout = runTimeout
-        self.label = label; self.seed = seed
+        self.label = label; self.seed = seed; self.replay = replay
     }
 }
 
@@ -73,13 +76,16 @@ public struct BootOutcome: Sendable {
     /// Wall seconds until `kgate: init reached`, and the guest's uptime then.
     public var wallSecondsToInit: Double?
     public var guestSecondsToInit: Double?
+    /// Answered from the boot memo (`BootMemo`): no QEMU ran, `wallSeconds` is 0.
+    public var replayed: Bool
 
     public init(classification: BootClass, mode: MeasurementMode, excerpt: String, warnings: [String], consoleLog: URL,
                 blobs: [GuestBlob], planExitCode: Int32?, wallSeconds: Double, wallSecondsToInit: Double?,
-                guestSecondsToInit: Double?) {
+                guestSecondsToInit: Double?, replayed: Bool = false) {
         self.classification = classification; self.mode = mode; self.excerpt = excerpt; self.warnings = warnings
         self.consoleLog = consoleLog; self.blobs = blobs; self.planExitCode = planExitCode; self.wallSeconds = wallSeconds
         self.wallSecondsToInit = wallSecondsToInit; self.guestSecondsToInit = guestSecondsToInit
+        self.replayed = replayed
     }
 
     public func blob(_ name: String) -> GuestBlob? { blobs.first { $0.name == name } }
@@ -138,6 +144,19 @@ public enum VirtualMachines {
                                          seed: seed)
         try? Data((([qemu.path] + args).map { Shell.quote($0) }.joined(separator: " ") + "\n").utf8)
             .write(to: dir.appendingPathComponent("qemu.cmdline"))
+        let memo = BootMemo(paths: paths)
+        let memoKey = request.replay && mode == .deterministic && BootMemo.enabled()
+            ? try BootMemo.key(kernel: request.kernel, initrd: initrd, arguments: args,
+                               paths: [(request.kernel, "kernel"), (initrd, "initrd"), (consoleLog, "console"),
+                                       (resultsLog, "results")],
+                               qemuVersion: BootMemo.qemuVersion(qemu))
+            : nil
+        if let memoKey, let replayed = memo.load(memoKey, mode: mode) {
+            TimingLog.record("boot", "\(request.label) seed \(seed.map(String.init) ?? "-") [\(mode.rawValue)]",
+                             seconds: 0, outcome: "replayed")
+            try? FileManager.default.removeItem(at: dir)
+            return replayed
+        }
         let run = QEMUWatch.run(executable: qemu, arguments: args, bootDir: dir, consoleLog: consoleLog, resultsLog: resultsLog,
                                 marker: BootClassifier.initMarker, bootTimeout: request.bootTimeout,
                                 runTimeout: request.runTimeout, clock: mode == .deterministic ? .cpu : .wall) { text in
@@ -156,10 +175,12 @@ public enum VirtualMachines {
         }
         TimingLog.record("boot", "\(request.label) seed \(seed.map(String.init) ?? "-") [\(mode.rawValue)]",
                          seconds: run.wallSeconds, outcome: "\(verdict.classification)")
-        return BootOutcome(classification: verdict.classification, mode: mode, excerpt: verdict.excerpt,
-                           warnings: verdict.warnings, consoleLog: consoleLog, blobs: channel.blobs,
-                           planExitCode: channel.done, wallSeconds: run.wallSeconds,
-                           wallSecondsToInit: run.wallSecondsToMarker, guestSecondsToInit: verdict.guestSecondsToInit)
+        let outcome = BootOutcome(classification: verdict.classification, mode: mode, excerpt: verdict.excerpt,
+                                  warnings: verdict.warnings, consoleLog: consoleLog, blobs: channel.blobs,
+                                  planExitCode: channel.done, wallSeconds: run.wallSeconds,
+                                  wallSecondsToInit: run.wallSecondsToMarker, guestSecondsToInit: verdict.guestSecondsToInit)
+        if let memoKey { memo.store(memoKey, outcome) }
+        return outcome
     }
 
     /// An interactive guest shell on this terminal (QEMU serial on stdio;

@@ -31,6 +31,29 @@ import TestSupport
         #expect(r.stderr.contains("stage breakdown:"))
         // pairing: auto chose its analysis and said which (seeds shared, spread narrow: unpaired).
         #expect((r.stdout + r.stderr).contains("auto pairing: seeds spread"), "stderr: \(r.stderr.suffix(2000))")
+
+        // The same check again: both kernels are build-cache hits and every seeded boot
+        // is replayed from the boot memo (BootMemo), to the same samples and verdict.
+        let (again, againReports) = try check(Self.examples.appendingPathComponent("benign-tcp-cleanup.mbox").path)
+        #expect(again.exitCode == 0, "stderr: \(again.stderr.suffix(3000))")
+        for side in ["base", "candidate"] {
+            let replayed = try Regex(#"\#(side) [0-9a-f]{12}: 6 of 6 seeded boots replayed from the boot memo"#)
+            #expect(again.stderr.contains(replayed), "stderr: \(again.stderr.suffix(3000))")
+        }
+        #expect(try Self.samples(reports) == (try Self.samples(againReports)))
+    }
+
+    /// report.json's samples per workload: base and candidate values.
+    static func samples(_ reports: URL) throws -> [String: [Double]] {
+        let data = try Data(contentsOf: reports.appendingPathComponent("report.json"))
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var out: [String: [Double]] = [:]
+        for w in (root["workloads"] as? [[String: Any]]) ?? [] {
+            let name = try #require(w["workload"] as? String)
+            out[name] = ((w["baseValues"] as? [Double]) ?? []) + ((w["candidateValues"] as? [Double]) ?? [])
+        }
+        #expect(!out.isEmpty && out.values.allSatisfy { $0.count >= 12 }, "report.json: \(out)")
+        return out
     }
 
     @Test func regressingExampleSeriesExitsOneAndNamesTheWorkload() throws {
