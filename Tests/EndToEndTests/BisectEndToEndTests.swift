@@ -137,8 +137,9 @@ final class BisectHistory: @unchecked Sendable {
         #expect(try git(["checkout", "-q", "--detach", h.bad]).exitCode == 0)
         // Three commits between good and bad: a harmless one, the culprit, a harmless
         // one. git tests the middle one (the culprit: bad), then the one before it
-        // (good): a good and a bad answer from kgate in two steps (each measures
-        // 6 trials; the full history is `kgate bisect`'s, above).
+        // (good): a good and a bad answer from kgate in two steps. `kgate bisect`
+        // above measured both commits with the same pipeline, so their seeded
+        // boots are replayed from the boot memo (the full history is its).
         let good = try git(["rev-parse", "\(h.bad)~5"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let bad = try git(["rev-parse", "\(h.bad)~1"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try git(["bisect", "start", bad, good]).exitCode == 0)
