@@ -47,6 +47,18 @@ import TestSupport
         }
     }
 
+    /// The end-to-end tests' pipelines load too: a broken fixture would show as a
+    /// usage error deep in a 30-minute run.
+    @Test func testFixturePipelinesLoad() throws {
+        let dir = TestEnv.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(names.count >= 5, "\(names)")
+        for name in names {
+            let spec = try PipelineLoader.load(url: dir.appendingPathComponent(name))
+            #expect(spec.mode == .deterministic && !spec.workloads.isEmpty, "\(name)")
+        }
+    }
+
     @Test func valuesAndDefaults() throws {
         let spec = try PipelineLoader.load(url: write("""
             name: t
