@@ -152,7 +152,7 @@ public enum VirtualMachines {
                                qemuVersion: BootMemo.qemuVersion(qemu))
             : nil
         if let memoKey, let replayed = memo.load(memoKey, mode: mode) {
-            TimingLog.record("boot", "\(request.label) seed \(seed.map(String.init) ?? "-") [\(mode.rawValue)]",
+            TimingLog.record("boot", timingLabel(request, seed: seed, mode: mode),
                              seconds: 0, outcome: "replayed")
             try? FileManager.default.removeItem(at: dir)
             return replayed
@@ -173,7 +173,7 @@ public enum VirtualMachines {
             let last = channel.blobs.last.map { "the last record on the result channel was \($0.name.prefix(120))" } ?? "the result channel is empty"
             verdict.excerpt = "\(last) (\(channel.blobs.count) records)\n" + verdict.excerpt
         }
-        TimingLog.record("boot", "\(request.label) seed \(seed.map(String.init) ?? "-") [\(mode.rawValue)]",
+        TimingLog.record("boot", timingLabel(request, seed: seed, mode: mode),
                          seconds: run.wallSeconds, outcome: "\(verdict.classification)")
         let outcome = BootOutcome(classification: verdict.classification, mode: mode, excerpt: verdict.excerpt,
                                   warnings: verdict.warnings, consoleLog: consoleLog, blobs: channel.blobs,
@@ -198,6 +198,12 @@ public enum VirtualMachines {
                                          resultsLog: dir.appendingPathComponent("results.log"), interactive: true)
         console.line("kgate: guest shell [\(resolved.rawValue)]; 'exit' powers off, Ctrl-A x quits QEMU")
         return try InteractiveProcess.run(qemu, args)
+    }
+
+    /// A boot as the timing log names it: its label, the seed when the label does not say it, the mode.
+    static func timingLabel(_ request: BootRequest, seed: UInt64?, mode: MeasurementMode) -> String {
+        let seedText = request.label.contains("seed") ? "" : " seed \(seed.map(String.init) ?? "-")"
+        return "\(request.label)\(seedText) [\(mode.rawValue)]"
     }
 
     static func writeInitrd(image: URL, plan: Data, in dir: URL) throws -> URL {

@@ -43,14 +43,15 @@ import TestSupport
         #expect(try Self.samples(reports) == (try Self.samples(againReports)))
     }
 
-    /// report.json's samples per workload: base and candidate values.
+    /// report.json's samples per workload: base and candidate values, each side
+    /// sorted (the report lists them in the order the boots finished).
     static func samples(_ reports: URL) throws -> [String: [Double]] {
         let data = try Data(contentsOf: reports.appendingPathComponent("report.json"))
         let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         var out: [String: [Double]] = [:]
         for w in (root["workloads"] as? [[String: Any]]) ?? [] {
             let name = try #require(w["workload"] as? String)
-            out[name] = ((w["baseValues"] as? [Double]) ?? []) + ((w["candidateValues"] as? [Double]) ?? [])
+            out[name] = ((w["baseValues"] as? [Double]) ?? []).sorted() + ((w["candidateValues"] as? [Double]) ?? []).sorted()
         }
         #expect(!out.isEmpty && out.values.allSatisfy { $0.count >= 12 }, "report.json: \(out)")
         return out
