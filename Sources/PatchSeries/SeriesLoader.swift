@@ -66,7 +66,8 @@ public struct SeriesLoader: Sendable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: url.path).filter { $0.hasSuffix(".patch") }.sorted()
         } catch {
-            throw KGateError.usage("cannot list \(url.path)", location: url.path, fix: "check the directory's permissions")
+            throw KGateError.usage("cannot list \(url.path)", location: url.path, fix: "check the directory's permissions",
+                                   cause: error)
         }
         guard !names.isEmpty else {
             throw KGateError.usage("no *.patch files in \(url.path)", location: url.path, fix: "run git format-patch -o \(url.path)")
@@ -145,7 +146,8 @@ public struct SeriesLoader: Sendable {
             meta = try JSONDecoder().decode(PWSeries.self, from: json)
         } catch {
             throw KGateError(.host, "patchwork series \(ref.seriesID): unexpected JSON (no \"mbox\" link)",
-                             location: apiURL, fix: "check the patchwork URL and series id", excerpt: String(decoding: json.prefix(300), as: UTF8.self))
+                             location: apiURL, fix: "check the patchwork URL and series id",
+                             excerpt: String(decoding: json.prefix(300), as: UTF8.self), cause: error)
         }
         guard let mboxURL = URL(string: meta.mbox), let baseHost = URL(string: base)?.host,
               mboxURL.host == baseHost, ["http", "https"].contains(mboxURL.scheme ?? "") else {

@@ -1,5 +1,6 @@
 import Foundation
 import KGateCore
+import Synchronization
 import Testing
 
 /// Shared facts for every test target: where the package is, the one cache
@@ -13,10 +14,16 @@ public enum TestEnv {
     /// The running test as `Suite/test()`, the context of its timing records
     /// (`TimingLog`, `KGATE_TIMINGS`): kgate children get it in
     /// `KGATE_TIMING_CONTEXT`, builds in the test process through the provider.
+    /// Boots a test fans out on threads of its own (`BootSlots`) see no `Test.current`:
+    /// they get the test last seen, which tests run one at a time (`--no-parallel`) make right.
     public static var currentTestName: String? {
-        guard let test = Test.current else { return nil }
-        return test.id.nameComponents.joined(separator: "/")
+        guard let test = Test.current else { return lastTestName.withLock { $0 } }
+        let name = test.id.nameComponents.joined(separator: "/")
+        lastTestName.withLock { $0 = name }
+        return name
     }
+
+    private static let lastTestName = Mutex<String?>(nil)
 
     private static let timingContextInstalled: Bool = {
         TimingLog.setContextProvider { TestEnv.currentTestName }
@@ -26,6 +33,7 @@ public enum TestEnv {
     /// `$KGATE_TEST_CACHE`, else `<package>/.ci-cache`: one cache for the whole run.
     public static var cache: CachePaths {
         _ = timingContextInstalled
+        _ = currentTestName
         if let dir = ProcessInfo.processInfo.environment["KGATE_TEST_CACHE"], !dir.isEmpty {
             return CachePaths(root: URL(fileURLWithPath: dir))
         }
