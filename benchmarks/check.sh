@@ -6,6 +6,9 @@
 # Prints each run's stage breakdown and wall time. Uses a release build
 # (or the binary in $KGATE_BIN).
 set -euo pipefail
+# Time to verdict counts real boots: no seeded boot is replayed from the boot memo
+# (docs/DESIGN.md, "Seeds and paired statistics"); KGATE_REMEASURE=0 allows it.
+export KGATE_REMEASURE="${KGATE_REMEASURE:-1}"
 cd "$(dirname "$0")/.."
 if [ -z "${KGATE_BIN:-}" ]; then swift build -c release >/dev/null; fi
 K=${KGATE_BIN:-$PWD/.build/release/kgate}

@@ -8,6 +8,9 @@
 # Prints the verdict lines, trials and wall time of each check, then the figures.
 # usage: benchmarks/sockpressure.sh        SEEDS=n (default 10), STEPS="1 2 3 4 5"
 set -euo pipefail
+# Time to verdict counts real boots: no seeded boot is replayed from the boot memo
+# (docs/DESIGN.md, "Seeds and paired statistics"); KGATE_REMEASURE=0 allows it.
+export KGATE_REMEASURE="${KGATE_REMEASURE:-1}"
 cd "$(dirname "$0")/.."
 KGATE=${KGATE_BIN:-.build/debug/kgate}
 [ -x "$KGATE" ] || swift build >&2
