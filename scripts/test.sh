@@ -28,10 +28,19 @@ if ((unit)); then
 else
   bash scripts/install-deps.sh
 fi
+# Temporary files of this run (tests keep theirs for inspection after a failure):
+# one directory, removed when every test passed, named on stderr when one failed.
+run_tmp="$(mktemp -d "${TMPDIR:-/tmp}/kgate-tests.XXXXXX")"
+export TMPDIR="$run_tmp"
 # The host's CPU every 5 s (/proc/stat), for the share of the run the cores were busy.
 ( while :; do printf '%s %s\n' "$(date +%s)" "$(head -n1 /proc/stat)"; sleep 5; done ) > "$timings/cpu.txt" &
 sampler=$!
-trap 'kill "$sampler" 2>/dev/null || true' EXIT
+status=1
+finish() {
+  kill "$sampler" 2>/dev/null || true
+  if ((status == 0)); then rm -rf "$run_tmp"; else echo "test.sh: temporary files kept in $run_tmp" >&2; fi
+}
+trap finish EXIT
 started=$SECONDS
 swift build --build-tests
 built=$((SECONDS - started))

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import KGateCore
 import Testing
 import TestSupport
@@ -8,17 +9,28 @@ import TestSupport
 /// build and the next that fixes it (placed where the first bisection step
 /// lands, so it must be skipped), and one commit that costs TCP throughput
 /// about 5 % (a busy loop on the receive fast path).
-final class BisectHistory: @unchecked Sendable {
+final class BisectHistory: Sendable {
+    typealias History = (good: String, bad: String, culprit: String, broken: String)
     static let shared = BisectHistory()
-    private let lock = NSLock()
-    private var made: (good: String, bad: String, culprit: String, broken: String)?
-    private var bisected: (result: ProcessResult, run: Int64?)?
+    /// Made once, bisected once: callers wait for the first (the lock is held while it works).
+    private struct State {
+        var made: History?
+        var bisected: (result: ProcessResult, run: Int64?)?
+    }
+    private let state = Mutex(State())
 
     static let pipeline = CheckEndToEndTests.pipeline
 
-    func history() throws -> (good: String, bad: String, culprit: String, broken: String) {
-        lock.lock(); defer { lock.unlock() }
-        if let made { return made }
+    func history() throws -> History {
+        try state.withLock { state in
+            if let made = state.made { return made }
+            let made = try Self.make()
+            state.made = made
+            return made
+        }
+    }
+
+    private static func make() throws -> History {
         try SharedKernel.ensureTree()
         let maker = PatchMaker.forDefaultTree()
         var files: [String: String] = [:]
@@ -93,19 +105,19 @@ final class BisectHistory: @unchecked Sendable {
         let goodOID = try rev("\(bad)~12")
         let culprit = try rev("\(bad)~\(11 - culpritIndex)")
         let brokenOID = try rev("\(bad)~\(11 - brokenIndex)")
-        made = (goodOID, bad, culprit, brokenOID)
         return (goodOID, bad, culprit, brokenOID)
     }
 
     func bisect() throws -> (result: ProcessResult, run: Int64?) {
         let h = try history()
-        lock.lock(); defer { lock.unlock() }
-        if let bisected { return bisected }
-        let r = try TestEnv.kgate(["bisect", "--tree", TestEnv.defaultTreeName, "--good", h.good, "--bad", h.bad,
-                                   "--workload", "tcp-stream-10ms", "--pipeline", Self.pipeline])
-        let run = r.stdout.split(separator: "\n").first { $0.hasPrefix("run: ") }.flatMap { Int64($0.dropFirst(5)) }
-        bisected = (r, run)
-        return (r, run)
+        return try state.withLock { state in
+            if let bisected = state.bisected { return bisected }
+            let r = try TestEnv.kgate(["bisect", "--tree", TestEnv.defaultTreeName, "--good", h.good, "--bad", h.bad,
+                                       "--workload", "tcp-stream-10ms", "--pipeline", Self.pipeline])
+            let run = r.stdout.split(separator: "\n").first { $0.hasPrefix("run: ") }.flatMap { Int64($0.dropFirst(5)) }
+            state.bisected = (r, run)
+            return (r, run)
+        }
     }
 }
 
