@@ -44,9 +44,11 @@ let package = Package(
             "KGateCore", "KernelTree", "PatchSeries", "KernelBuild", "GuestImage",
             "VirtualMachine", "Workloads", "Gate", "Results", "Measurement", "Artifacts", .product(name: "Yams", package: "Yams"),
         ]),
+        // The patchwork list bot: events poller, exactly-once claims, one check per patch.
+        .target(name: "ListBot", dependencies: ["KGateCore", "HTTPClient", "PatchSeries", "Gate", "Results", "Pipeline"]),
         .target(name: "KGateCommands", dependencies: [
             "KGateCore", "KernelTree", "PatchSeries", "KernelBuild", "GuestImage",
-            "VirtualMachine", "Workloads", "Gate", "Results", "Measurement", "Artifacts", "Pipeline",
+            "VirtualMachine", "Workloads", "Gate", "Results", "Measurement", "Artifacts", "Pipeline", "ListBot",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kgate", dependencies: ["KGateCommands"]),
@@ -68,6 +70,7 @@ let package = Package(
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "Workloads", "Gate", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Measurement", "Artifacts", "KernelTree", "Workloads",
                                                           "VirtualMachine", "GuestImage", "Gate", "TestSupport"]),
+        .testTarget(name: "ListBotTests", dependencies: ["ListBot", "Results", "PatchSeries", "Gate", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["KGateCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

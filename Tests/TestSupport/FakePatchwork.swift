@@ -1,0 +1,250 @@
+import Foundation
+import KGateCore
+
+/// A small patchwork for tests (python3 on 127.0.0.1, like `HTTPTestServer`):
+/// the events API with `Link: rel="next"` pages, newest first; series and
+/// their mbox; check POSTs with a token check and scripted failures. Every
+/// request and every accepted check is recorded. `update` swaps the world
+/// while it runs (a series completing, new events).
+public final class FakePatchwork: @unchecked Sendable {
+    public struct Series: Codable, Sendable {
+        public var id: Int
+        public var project: String
+        public var version = 1
+        public var name: String
+        public var date = "2026-12-07T10:00:00.000000"
+        public var receivedAll = true
+        public var patches: [Int]
+        /// The mbox text served at `/series/<id>/mbox/` (the patches' Message-Ids map to `patches` in order).
+        public var mbox = ""
+        public var messageIDs: [String] = []
+        public init(id: Int, project: String, name: String, patches: [Int]) {
+            self.id = id; self.project = project; self.name = name; self.patches = patches
+        }
+    }
+
+    public struct Event: Codable, Sendable {
+        public var id: Int
+        public var category = "series-completed"
+        public var project: String
+        public var date: String
+        public var series: Int
+        public init(id: Int, project: String, date: String, series: Int, category: String = "series-completed") {
+            self.id = id; self.project = project; self.date = date; self.series = series; self.category = category
+        }
+    }
+
+    public struct World: Codable, Sendable {
+        public var token: String
+        public var pageSize = 2
+        public var series: [Series] = []
+        public var events: [Event] = []
+        /// Patch id → how many check POSTs answer HTTP 500 before one is accepted.
+        public var failPosts: [String: Int] = [:]
+        /// Apply `project`, `category` and `since` as patchwork does; false serves every event
+        /// (the client must still drop other projects and categories).
+        public var filters = true
+        public init(token: String) { self.token = token }
+    }
+
+    public struct Check: Decodable, Sendable {
+        public var patch: Int
+        public var state: String
+        public var context: String
+        public var description: String
+        public var target_url: String?
+    }
+
+    public let port: Int
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    private let process: Process
+    private let directory: URL
+
+    public init(_ world: World) throws {
+        directory = try TestEnv.temporaryDirectory("patchwork")
+        let script = directory.appendingPathComponent("patchwork.py")
+        try FakePatchwork.script.write(to: script, atomically: true, encoding: .utf8)
+        let portFile = directory.appendingPathComponent("port")
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [script.path, directory.path]
+        process.standardOutput = FileHandle.nullDevice
+        try JSONEncoder().encode(world).write(to: directory.appendingPathComponent("world.json"))
+        try process.run()
+        var found: Int?
+        for _ in 0..<200 {
+            if let text = try? String(contentsOf: portFile, encoding: .utf8), text.hasSuffix("\n"),
+               let p = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) { found = p; break }
+            if !process.isRunning { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        guard let found else {
+            if process.isRunning { process.terminate() }
+            throw KGateError.infrastructure("the fake patchwork did not start", location: script.path)
+        }
+        port = found
+    }
+
+    deinit { stop() }
+
+    public func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    /// Replaces the world (read on every request); scripted failures already served stay served.
+    public func update(_ world: World) throws {
+        let tmp = directory.appendingPathComponent("world.json.tmp")
+        try JSONEncoder().encode(world).write(to: tmp)
+        guard rename(tmp.path, directory.appendingPathComponent("world.json").path) == 0 else {
+            throw KGateError.infrastructure("cannot replace the fake patchwork's world", location: tmp.path)
+        }
+    }
+
+    /// The checks patchwork accepted, in order.
+    public func checks() throws -> [Check] {
+        try lines("checks.jsonl").map { try JSONDecoder().decode(Check.self, from: Data($0.utf8)) }
+    }
+
+    /// Every request as "METHOD path" with its headers.
+    public func requests() throws -> [(line: String, headers: [String: String])] {
+        struct R: Decodable { var method: String; var path: String; var headers: [String: String] }
+        return try lines("requests.jsonl").map {
+            let r = try JSONDecoder().decode(R.self, from: Data($0.utf8))
+            return ("\(r.method) \(r.path)", r.headers)
+        }
+    }
+
+    private func lines(_ name: String) throws -> [String] {
+        guard let text = try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").map(String.init)
+    }
+
+    static let script = #"""
+import json, os, signal, sys, threading, time, urllib.parse
+signal.pthread_sigmask(signal.SIG_SETMASK, [])
+signal.signal(signal.SIGTERM, lambda *args: os._exit(0))
+from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
+
+root = sys.argv[1]
+lock = threading.Lock()
+failures_served = {}
+
+def world():
+    with open(os.path.join(root, "world.json")) as f:
+        return json.load(f)
+
+def log(name, obj):
+    with open(os.path.join(root, name), "a") as f:
+        f.write(json.dumps(obj) + "\n")
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body, headers=None, ctype="application/json"):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def base(self):
+        return "http://127.0.0.1:%d" % self.server.server_address[1]
+
+    def project(self, name):
+        return {"id": abs(hash(name)) % 1000, "url": self.base() + "/api/1.2/projects/" + name + "/",
+                "name": name.upper(), "link_name": name, "list_id": name + ".example.org"}
+
+    def series_json(self, s):
+        return {"id": s["id"], "url": "%s/api/1.2/series/%d/" % (self.base(), s["id"]), "name": s["name"],
+                "date": s["date"], "version": s["version"], "total": len(s["patches"]),
+                "received_total": len(s["patches"]) if s["receivedAll"] else max(0, len(s["patches"]) - 1),
+                "received_all": s["receivedAll"], "mbox": "%s/series/%d/mbox/" % (self.base(), s["id"]),
+                "project": self.project(s["project"]),
+                "patches": [{"id": p, "msgid": (s["messageIDs"][i] if i < len(s["messageIDs"]) else "<p%d@x>" % p),
+                             "name": "patch %d" % p} for i, p in enumerate(s["patches"])]}
+
+    def do_GET(self):
+        with lock:
+            log("requests.jsonl", {"method": "GET", "path": self.path, "headers": dict(self.headers.items())})
+        w = world()
+        url = urllib.parse.urlparse(self.path)
+        q = urllib.parse.parse_qs(url.query)
+        parts = [p for p in url.path.split("/") if p]
+        series = {s["id"]: s for s in w["series"]}
+        if parts[:3] in (["api", "1.2", "events"],):
+            events = w["events"]
+            if w.get("filters", True):
+                events = [e for e in events
+                          if ("project" not in q or e["project"] == q["project"][0])
+                          and ("category" not in q or e["category"] == q["category"][0])
+                          and ("since" not in q or e["date"] >= q["since"][0])]
+            events = sorted(events, key=lambda e: (e["date"], e["id"]), reverse=True)
+            page = int(q.get("page", ["1"])[0])
+            size = w["pageSize"]
+            chunk = events[(page - 1) * size: page * size]
+            body = []
+            for e in chunk:
+                s = series.get(e["series"], {"id": e["series"], "name": "?", "version": 1, "date": e["date"]})
+                body.append({"id": e["id"], "category": e["category"], "project": self.project(e["project"]),
+                             "date": e["date"], "actor": None,
+                             "payload": {"series": {"id": s["id"], "name": s["name"], "version": s["version"],
+                                                    "date": s["date"], "url": "%s/api/1.2/series/%d/" % (self.base(), s["id"]),
+                                                    "mbox": "%s/series/%d/mbox/" % (self.base(), s["id"])}}})
+            links = []
+            if page * size < len(events):
+                nq = dict((k, v[0]) for k, v in q.items()); nq["page"] = str(page + 1)
+                links.append('<%s%s?%s>; rel="next"' % (self.base(), url.path, urllib.parse.urlencode(nq)))
+            if page > 1:
+                pq = dict((k, v[0]) for k, v in q.items()); pq["page"] = str(page - 1)
+                links.append('<%s%s?%s>; rel="prev"' % (self.base(), url.path, urllib.parse.urlencode(pq)))
+            return self.reply(200, body, {"Link": ", ".join(links)} if links else {})
+        if len(parts) == 4 and parts[0] == "api" and parts[2] == "series" and int(parts[3]) in series:
+            return self.reply(200, self.series_json(series[int(parts[3])]))
+        if len(parts) == 3 and parts[0] == "series" and parts[2] == "mbox" and int(parts[1]) in series:
+            return self.reply(200, series[int(parts[1])]["mbox"].encode(), ctype="text/plain")
+        return self.reply(404, {"detail": "Not found."})
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        with lock:
+            log("requests.jsonl", {"method": "POST", "path": self.path, "headers": dict(self.headers.items())})
+        w = world()
+        parts = [p for p in self.path.split("/") if p]
+        if len(parts) != 5 or parts[0] != "api" or parts[2] != "patches" or parts[4] != "checks":
+            return self.reply(404, {"detail": "Not found."})
+        if self.headers.get("Authorization") != "Token " + w["token"]:
+            return self.reply(403, {"detail": "Invalid token."})
+        patch = parts[3]
+        with lock:
+            served = failures_served.get(patch, 0)
+            if served < w.get("failPosts", {}).get(patch, 0):
+                failures_served[patch] = served + 1
+                return self.reply(500, {"detail": "Server Error (500)"})
+            check = json.loads(body)
+            check["patch"] = int(patch)
+            log("checks.jsonl", check)
+        return self.reply(201, check)
+
+parent = os.getppid()
+def watch_parent():
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+threading.Thread(target=watch_parent, daemon=True).start()
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server.daemon_threads = True
+with open(os.path.join(root, "port.tmp"), "w") as f:
+    f.write("%d\n" % server.server_address[1])
+os.rename(os.path.join(root, "port.tmp"), os.path.join(root, "port"))
+server.serve_forever()
+"""#
+}
