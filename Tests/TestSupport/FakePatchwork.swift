@@ -56,7 +56,10 @@ public final class FakePatchwork: @unchecked Sendable {
     }
 
     public let port: Int
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    /// A path prefix unique to this server, so a store shared across test runs
+    /// (the test cache's results.sqlite) never mistakes it for an earlier one.
+    public let prefix = "pw-\(UUID().uuidString.prefix(8).lowercased())"
+    public var baseURL: String { "http://127.0.0.1:\(port)/\(prefix)" }
     private let process: Process
     private let directory: URL
 
@@ -67,7 +70,7 @@ public final class FakePatchwork: @unchecked Sendable {
         let portFile = directory.appendingPathComponent("port")
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [script.path, directory.path]
+        process.arguments = [script.path, directory.path, prefix]
         process.standardOutput = FileHandle.nullDevice
         try JSONEncoder().encode(world).write(to: directory.appendingPathComponent("world.json"))
         try process.run()
@@ -127,7 +130,7 @@ signal.pthread_sigmask(signal.SIG_SETMASK, [])
 signal.signal(signal.SIGTERM, lambda *args: os._exit(0))
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
 
-root = sys.argv[1]
+root, prefix = sys.argv[1], "/" + sys.argv[2]
 lock = threading.Lock()
 failures_served = {}
 
@@ -155,7 +158,11 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def base(self):
-        return "http://127.0.0.1:%d" % self.server.server_address[1]
+        return "http://127.0.0.1:%d%s" % (self.server.server_address[1], prefix)
+
+    def route(self):
+        # Requests are logged and routed without the server's prefix.
+        return self.path[len(prefix):] if self.path.startswith(prefix + "/") else self.path
 
     def project(self, name):
         return {"id": abs(hash(name)) % 1000, "url": self.base() + "/api/1.2/projects/" + name + "/",
@@ -172,9 +179,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         with lock:
-            log("requests.jsonl", {"method": "GET", "path": self.path, "headers": dict(self.headers.items())})
+            log("requests.jsonl", {"method": "GET", "path": self.route(), "headers": dict(self.headers.items())})
         w = world()
-        url = urllib.parse.urlparse(self.path)
+        url = urllib.parse.urlparse(self.route())
         q = urllib.parse.parse_qs(url.query)
         parts = [p for p in url.path.split("/") if p]
         series = {s["id"]: s for s in w["series"]}
@@ -215,9 +222,9 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         with lock:
-            log("requests.jsonl", {"method": "POST", "path": self.path, "headers": dict(self.headers.items())})
+            log("requests.jsonl", {"method": "POST", "path": self.route(), "headers": dict(self.headers.items())})
         w = world()
-        parts = [p for p in self.path.split("/") if p]
+        parts = [p for p in self.route().split("/") if p]
         if len(parts) != 5 or parts[0] != "api" or parts[2] != "patches" or parts[4] != "checks":
             return self.reply(404, {"detail": "Not found."})
         if self.headers.get("Authorization") != "Token " + w["token"]:
