@@ -45,7 +45,7 @@ let package = Package(
             "VirtualMachine", "Workloads", "Gate", "Results", "Measurement", "Artifacts", .product(name: "Yams", package: "Yams"),
         ]),
         // The patchwork list bot: events poller, exactly-once claims, one check per patch.
-        .target(name: "ListBot", dependencies: ["KGateCore", "HTTPClient", "PatchSeries", "Gate", "Results", "Pipeline"]),
+        .target(name: "ListBot", dependencies: ["KGateCore", "HTTPClient", "KernelTree", "PatchSeries", "Gate", "Results", "Pipeline"]),
         .target(name: "KGateCommands", dependencies: [
             "KGateCore", "KernelTree", "PatchSeries", "KernelBuild", "GuestImage",
             "VirtualMachine", "Workloads", "Gate", "Results", "Measurement", "Artifacts", "Pipeline", "ListBot",
@@ -53,7 +53,7 @@ let package = Package(
         ]),
         .executableTarget(name: "kgate", dependencies: ["KGateCommands"]),
 
-        .target(name: "TestSupport", dependencies: ["KGateCore"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["KGateCore"], path: "Tests/TestSupport", exclude: ["fake_patchwork.py"]),
         .testTarget(name: "KGateCoreTests", dependencies: ["KGateCore", "TestSupport"]),
         // The kgate executable run as a process: help texts, the command-line grammar, exit codes.
         .testTarget(name: "KGateCommandsTests", dependencies: ["KGateCore", "TestSupport"]),
@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "Workloads", "Gate", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Measurement", "Artifacts", "KernelTree", "Workloads",
                                                           "VirtualMachine", "GuestImage", "Gate", "TestSupport"]),
-        .testTarget(name: "ListBotTests", dependencies: ["ListBot", "Results", "PatchSeries", "Gate", "TestSupport"]),
+        .testTarget(name: "ListBotTests", dependencies: ["ListBot", "Results", "PatchSeries", "KernelTree", "Gate", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["KGateCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

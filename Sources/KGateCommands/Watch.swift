@@ -65,6 +65,9 @@ struct Watch: ParsableCommand {
     @Option(name: .customLong("patchwork-token-file"), help: ArgumentHelp("A file holding the patchwork API token.", valueName: "file"))
     var tokenFile: String?
 
+    @Flag(name: .customLong("no-fetch"), help: "Do not fetch the tree's remotes before each check.")
+    var noFetch = false
+
     @Option(name: .customLong("handoff-command"),
             help: ArgumentHelp("Hand each series to a CI engine instead of checking it here: a command with {series}, {version}, {project}, {patchwork} replaced (no shell).",
                                valueName: "command"))
@@ -92,7 +95,8 @@ struct Watch: ParsableCommand {
             options.reportURL = reportURL
             let paths = global.paths
             let checker: any SeriesChecker = try handoffCommand.map { try HandoffSeriesChecker(command: $0) }
-                ?? LocalSeriesChecker(paths: paths, tree: tree.tree, pipeline: pipelineOption.pipeline, mode: measurement.mode)
+                ?? LocalSeriesChecker(paths: paths, tree: tree.tree, pipeline: pipelineOption.pipeline,
+                                      mode: measurement.mode, fetch: !noFetch)
             let watcher = try Watcher(options: options, store: try ResultStore(url: paths.resultsDatabase), checker: checker)
             // SIGTERM: the Supervisor stops the children, then this releases the claim; the series is checked again later.
             _ = Supervisor.onInterrupt { _ in watcher.releaseClaims() }

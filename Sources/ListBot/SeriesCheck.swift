@@ -1,6 +1,7 @@
 import Foundation
 import Gate
 import KGateCore
+import KernelTree
 import PatchSeries
 import Pipeline
 import Results
@@ -88,13 +89,18 @@ public struct LocalSeriesChecker: SeriesChecker {
     public var tree: String?
     public var pipeline: String?
     public var mode: MeasurementMode?
+    /// `git fetch --all` in the tree before each check when it has a remote (`--no-fetch`: never).
+    public var fetch: Bool
     public var console: Console
 
-    public init(paths: CachePaths, tree: String?, pipeline: String?, mode: MeasurementMode? = nil, console: Console = .shared) {
-        self.paths = paths; self.tree = tree; self.pipeline = pipeline; self.mode = mode; self.console = console
+    public init(paths: CachePaths, tree: String?, pipeline: String?, mode: MeasurementMode? = nil, fetch: Bool = true,
+                console: Console = .shared) {
+        self.paths = paths; self.tree = tree; self.pipeline = pipeline; self.mode = mode; self.fetch = fetch
+        self.console = console
     }
 
     public func check(_ job: SeriesJob) throws -> SeriesResult? {
+        if fetch, let tree { try Self.fetch(tree: TreeStore(paths: paths).open(tree).info, console: console) }
         var request = CheckRequest(tree: tree, series: nil,
                                    patchwork: PatchworkSeriesRef(baseURL: job.key.server, seriesID: job.key.seriesID),
                                    pipeline: pipeline, mode: mode, reportDir: job.reportDir)
@@ -106,6 +112,25 @@ public struct LocalSeriesChecker: SeriesChecker {
         } catch {
             Supervisor.parkIfInterrupted()
             return SeriesResult.from(error: (error as? KGateError) ?? KGateError.unexpected(error, during: "watch"))
+        }
+    }
+}
+
+extension LocalSeriesChecker {
+    /// Fetches an external tree's remotes, so a series' `base-commit:` from upstream
+    /// resolves. An imported tree or one without a remote is left alone; a failed
+    /// fetch is reported and the check goes on with what the tree has.
+    static func fetch(tree: TreeInfo, console: Console) throws {
+        guard tree.kind == .external else { return }
+        let environment = ["GIT_TERMINAL_PROMPT": "0"]
+        let remotes = try ProcessRunner.run("git", ["-C", tree.path, "remote"], environment: environment, timeout: 60)
+        guard remotes.exitCode == 0, !remotes.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return }
+        console.status("watch: fetching the remotes of tree \(tree.name)")
+        let r = try ProcessRunner.run("git", ["-C", tree.path, "fetch", "--all", "--quiet"], environment: environment,
+                                      timeout: 900)
+        if r.exitCode != 0 {
+            console.line("warning: git fetch in tree \(tree.name) failed (exit \(r.exitCode)): "
+                         + "\(r.stderr.split(separator: "\n").first ?? ""); checking on what the tree has")
         }
     }
 }

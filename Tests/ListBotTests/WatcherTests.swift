@@ -1,5 +1,6 @@
 import Foundation
 import Gate
+import KernelTree
 import KGateCore
 @testable import ListBot
 import Results
@@ -246,5 +247,57 @@ final class LogLines: Sendable {
         #expect(broken.checkState == .fail && broken.description == "broken patch: patch 2/2 does not apply to net/ipv4/tcp.c")
         let fault = SeriesResult.from(error: KGateError.infrastructure("QEMU could not start"))
         #expect(fault.checkState == .warning && fault.verdict == .fault)
+    }
+}
+
+/// The two other ways a series leaves the watcher: handed to a CI engine, and the tree fetched first.
+@Suite(.tags(.network), .needs(.localServer)) struct HandoffAndFetchTests {
+    @Test func aHandedOffSeriesRunsTheCommandOnceAndPostsNothingAFailingHandoffIsAFault() throws {
+        let pw = try FakePatchwork(WatcherTests.world(
+            [FakePatchwork.Series(id: 90, project: "netdev", name: "to hand off", patches: [901, 902])],
+            events: [.init(id: 1, project: "netdev", date: "2026-12-07T15:00:00.000000", series: 90)]))
+        defer { pw.stop() }
+        let dir = try TestEnv.temporaryDirectory("handoff")
+        let handoff = try HandoffSeriesChecker(command: "/usr/bin/touch \(dir.path)/{project}-{series}-v{version}")
+        let store = try WatcherTests.store()
+        let watcher = try WatcherTests.watcher(pw, store: store, checker: handoff)
+        let first = try watcher.pollOnce()
+        #expect(first.checked == 1 && first.posted == 0)
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("netdev-90-v1").path))
+        let key = WatchKey(server: watcher.server, project: "netdev", seriesID: 90)
+        #expect(try store.watchedSeries(key)?.state == .handedOff)
+        #expect(try watcher.pollOnce() == PollSummary(), "handed off once")
+        #expect(try pw.checks().isEmpty, "the CI engine posts the checks")
+
+        // A hand-off that fails is a machine fault: retried once, then a warning, never a fail.
+        let failing = try WatcherTests.watcher(pw, store: try WatcherTests.store(),
+                                               checker: try HandoffSeriesChecker(command: "/bin/false {series}"))
+        _ = try failing.pollOnce()
+        #expect(try pw.checks().isEmpty)
+        _ = try failing.pollOnce()
+        #expect(try pw.checks().map(\.state) == ["warning", "warning"])
+        #expect(try pw.checks().allSatisfy { $0.description.contains("hand-off command exited 1") })
+    }
+
+    @Test(.tags(.unit)) func anExternalTreeWithARemoteIsFetchedAndOthersAreLeftAlone() throws {
+        let dir = try TestEnv.temporaryDirectory("fetch")
+        func git(_ args: String..., in repo: URL) throws -> String {
+            let r = try ProcessRunner.run("git", ["-C", repo.path, "-c", "user.name=t", "-c", "user.email=t@x"] + args)
+            #expect(r.exitCode == 0, "git \(args): \(r.stderr)")
+            return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let origin = dir.appendingPathComponent("origin"), clone = dir.appendingPathComponent("clone")
+        try FileManager.default.createDirectory(at: origin, withIntermediateDirectories: true)
+        _ = try git("init", "-q", in: origin)
+        _ = try git("commit", "-q", "--allow-empty", "-m", "one", in: origin)
+        _ = try ProcessRunner.run("git", ["clone", "-q", origin.path, clone.path])
+        _ = try git("commit", "-q", "--allow-empty", "-m", "two: the series' base-commit", in: origin)
+        let upstream = try git("rev-parse", "HEAD", in: origin)
+        #expect(try ProcessRunner.run("git", ["-C", clone.path, "cat-file", "-e", upstream]).exitCode != 0)
+        // An imported tree is never fetched.
+        try LocalSeriesChecker.fetch(tree: TreeInfo(name: "t", path: clone.path, kind: .imported, source: nil), console: Console())
+        #expect(try ProcessRunner.run("git", ["-C", clone.path, "cat-file", "-e", upstream]).exitCode != 0)
+        try LocalSeriesChecker.fetch(tree: TreeInfo(name: "t", path: clone.path, kind: .external, source: nil), console: Console())
+        #expect(try ProcessRunner.run("git", ["-C", clone.path, "cat-file", "-e", upstream]).exitCode == 0)
     }
 }
