@@ -100,13 +100,25 @@ struct Watch: ParsableCommand {
             let watcher = try Watcher(options: options, store: try ResultStore(url: paths.resultsDatabase), checker: checker)
             // SIGTERM: the Supervisor stops the children, then this releases the claim; the series is checked again later.
             _ = Supervisor.onInterrupt { _ in watcher.releaseClaims() }
-            repeat {
-                let s = try watcher.pollOnce()
-                Console.shared.line("watch: poll done: \(s.newSeries) new series, \(s.checked) checked, "
-                                    + "\(s.posted) check(s) posted, \(s.postFailures) post(s) failed")
-                if !once { Thread.sleep(forTimeInterval: interval) }
-            } while !once
-            return 0
+            if once {
+                report(try watcher.pollOnce())
+                return 0
+            }
+            while true {
+                // A poll that fails (patchwork down, a bad reply) is reported; the next one tries again.
+                do {
+                    report(try watcher.pollOnce())
+                } catch {
+                    Supervisor.parkIfInterrupted()
+                    Console.shared.line("watch: poll failed: \(KGateError.describe(error).split(separator: "\n").first ?? "")")
+                }
+                Thread.sleep(forTimeInterval: interval)
+            }
         }
+    }
+
+    private func report(_ s: PollSummary) {
+        Console.shared.line("watch: poll done: \(s.newSeries) new series, \(s.checked) checked, "
+                            + "\(s.posted) check(s) posted, \(s.postFailures) post(s) failed")
     }
 }

@@ -107,7 +107,15 @@ public final class Watcher: Sendable {
     /// A series is checked only once all its patches arrived.
     func reexamineIncomplete() throws {
         for series in try store.watchedSeries(server: server, project: options.project, state: .incomplete) {
-            let detail = try feed.series(series.key.seriesID)
+            let detail: SeriesDetail
+            do {
+                detail = try feed.series(series.key.seriesID)
+            } catch {
+                // One series patchwork cannot describe does not hold up the others.
+                say("watch: \(series.key): cannot read the series, asked again next poll: "
+                    + "\(KGateError.describe(error).split(separator: "\n").first ?? "")")
+                continue
+            }
             if detail.receivedAll && detail.patchIDs.count >= detail.total {
                 try store.setWatchState(series.key, .pending)
             } else {
@@ -119,7 +127,21 @@ public final class Watcher: Sendable {
 
     func handle(_ series: WatchedSeries, now: Date) throws {
         let started = Date()
-        let detail = try feed.series(series.key.seriesID)
+        let detail: SeriesDetail
+        do {
+            detail = try feed.series(series.key.seriesID)
+        } catch {
+            // patchwork cannot say which patches: retried on later polls, then given up without checks.
+            let note = "machine fault, not the patch: " + KGateError.describe(error).prefix(300)
+            if series.faults < options.faultRetries {
+                try store.requeueWatchedSeries(series.key, owner: owner, note: note)
+            } else {
+                try store.finishWatchedSeries(series.key, owner: owner, verdict: SeriesResult.Verdict.fault.rawValue,
+                                              description: note, targetURL: nil, run: nil, checks: [])
+            }
+            say("watch: \(series.key) v\(series.version): \(note.split(separator: "\n").first ?? "")")
+            return
+        }
         let reportDir = options.reportRoot?.appendingPathComponent(String(series.key.seriesID), isDirectory: true)
         let target = options.reportURL.map { base in
             (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/\(series.key.seriesID)/"

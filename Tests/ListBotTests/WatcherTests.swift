@@ -72,19 +72,23 @@ final class LogLines: Sendable {
             .init(id: 4, project: "netdev", date: "2026-12-07T10:00:04.000000", series: 13, category: "series-created"),
             .init(id: 5, project: "netdev", date: "2026-12-07T10:00:05.000000", series: 13),
             .init(id: 6, project: "netdev", date: "2026-12-07T10:00:06.000000", series: 14),
+            // patchwork answers 404 for this one: it holds up nothing.
+            .init(id: 7, project: "netdev", date: "2026-12-07T10:00:07.000000", series: 99),
         ])
         w.filters = false  // the client alone must drop the other project and category
         let pw = try FakePatchwork(w)
         defer { pw.stop() }
         let checker = ScriptedChecker([12: [SeriesResult(verdict: .regression, description: "regression: tcp-stream-10ms −7.1 % [−7.9, −6.6] at 6+6")]])
         let store = try Self.store()
-        let watcher = try Self.watcher(pw, store: store, checker: checker)
+        let log = LogLines()
+        let watcher = try Self.watcher(pw, store: store, checker: checker, log: log)
         let first = try watcher.pollOnce()
         #expect(checker.checked == [11, 12, 13], "oldest first, series 20 (bpf) and 14 (incomplete) not checked")
-        #expect(first.newSeries == 4 && first.checked == 3 && first.posted == 6)
-        // Three pages of two events each, followed through the Link header.
+        #expect(first.newSeries == 5 && first.checked == 3 && first.posted == 6)
+        #expect(log.text.contains("netdev series 99: cannot read the series") && log.text.contains("HTTP 404"), "\(log.text)")
+        // Four pages of two events each, followed through the Link header.
         let pages = try pw.requests().map(\.line).filter { $0.hasPrefix("GET /api/1.2/events/") }
-        #expect(pages.count == 3, "\(pages)")
+        #expect(pages.count == 4, "\(pages)")
         #expect(pages.first?.contains("category=series-completed") == true && pages.first?.contains("project=netdev") == true)
 
         let checks = try pw.checks()
