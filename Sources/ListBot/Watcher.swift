@@ -66,7 +66,7 @@ public final class Watcher: Sendable {
         var summary = PollSummary()
         postUnposted(&summary)
         summary.newSeries = try readEvents(now: now)
-        try reexamineIncomplete()
+        try reexamineIncomplete(now: now)
         var handled = Set<Int>()
         while let series = try store.claimNextSeries(server: server, project: options.project, owner: owner,
                                                      ttl: options.claimTTL, excluding: handled,
@@ -105,7 +105,7 @@ public final class Watcher: Sendable {
     }
 
     /// A series is checked only once all its patches arrived.
-    func reexamineIncomplete() throws {
+    func reexamineIncomplete(now: Date) throws {
         for series in try store.watchedSeries(server: server, project: options.project, state: .incomplete) {
             let detail: SeriesDetail
             do {
@@ -116,7 +116,8 @@ public final class Watcher: Sendable {
                     + "\(KGateError.describe(error).split(separator: "\n").first ?? "")")
                 continue
             }
-            if detail.receivedAll && detail.patchIDs.count >= detail.total {
+            // One that never completes is given its 'skipped' warning once it is older than --max-age.
+            if detail.receivedAll && detail.patchIDs.count >= detail.total || tooOld(detail, now: now) {
                 try store.setWatchState(series.key, .pending)
             } else {
                 say("watch: \(series.key) v\(series.version) waits for its patches "
@@ -181,10 +182,15 @@ public final class Watcher: Sendable {
         if detail.patchIDs.count > options.maxPatches {
             return "\(detail.patchIDs.count) patches, more than --max-patches \(options.maxPatches)"
         }
-        if let maxAge = options.maxAge, let date = PatchworkFeed.date(detail.date), now.timeIntervalSince(date) > maxAge {
+        if tooOld(detail, now: now), let maxAge = options.maxAge, let date = PatchworkFeed.date(detail.date) {
             return "posted \(Watcher.seconds(now.timeIntervalSince(date))) ago, older than --max-age \(Watcher.seconds(maxAge))"
         }
         return nil
+    }
+
+    func tooOld(_ detail: SeriesDetail, now: Date) -> Bool {
+        guard let maxAge = options.maxAge, let date = PatchworkFeed.date(detail.date) else { return false }
+        return now.timeIntervalSince(date) > maxAge
     }
 
     /// Posts every check not yet accepted; a failure stays for the next poll.

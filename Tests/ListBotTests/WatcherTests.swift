@@ -149,10 +149,14 @@ final class LogLines: Sendable {
         var old = FakePatchwork.Series(id: 42, project: "netdev", name: "too old", patches: [4200])
         old.date = "2020-01-01T00:00:00.000000"
         let faulty = FakePatchwork.Series(id: 43, project: "netdev", name: "faulty runner", patches: [4300])
-        let pw = try FakePatchwork(Self.world([big, old, faulty], events: [
+        var stuck = FakePatchwork.Series(id: 44, project: "netdev", name: "never completes", patches: [4400])
+        stuck.receivedAll = false
+        stuck.date = "2020-01-01T00:00:00.000000"
+        let pw = try FakePatchwork(Self.world([big, old, faulty, stuck], events: [
             .init(id: 1, project: "netdev", date: "2026-12-07T12:00:01.000000", series: 41),
             .init(id: 2, project: "netdev", date: "2026-12-07T12:00:02.000000", series: 42),
             .init(id: 3, project: "netdev", date: "2026-12-07T12:00:03.000000", series: 43),
+            .init(id: 4, project: "netdev", date: "2026-12-07T12:00:04.000000", series: 44),
         ]))
         defer { pw.stop() }
         let fault = SeriesResult(verdict: .fault, description: "machine fault, not the patch: QEMU died")
@@ -168,6 +172,7 @@ final class LogLines: Sendable {
             $0.state == "warning" && $0.description.contains("skipped: 4 patches, more than --max-patches 3")
         })
         #expect(checks.first { $0.patch == 4200 }?.description.contains("older than --max-age") == true)
+        #expect(checks.first { $0.patch == 4400 }?.state == "warning", "an incomplete series past --max-age is skipped, not kept forever")
         #expect(!checks.contains { $0.patch == 4300 }, "the first fault is not posted")
         _ = try watcher.pollOnce()
         checks = try pw.checks()
