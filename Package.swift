@@ -44,14 +44,16 @@ let package = Package(
             "KGateCore", "KernelTree", "PatchSeries", "KernelBuild", "GuestImage",
             "VirtualMachine", "Workloads", "Gate", "Results", "Measurement", "Artifacts", .product(name: "Yams", package: "Yams"),
         ]),
+        // The patchwork list bot: events poller, exactly-once claims, one check per patch.
+        .target(name: "ListBot", dependencies: ["KGateCore", "HTTPClient", "KernelTree", "PatchSeries", "Gate", "Results", "Pipeline"]),
         .target(name: "KGateCommands", dependencies: [
             "KGateCore", "KernelTree", "PatchSeries", "KernelBuild", "GuestImage",
-            "VirtualMachine", "Workloads", "Gate", "Results", "Measurement", "Artifacts", "Pipeline",
+            "VirtualMachine", "Workloads", "Gate", "Results", "Measurement", "Artifacts", "Pipeline", "ListBot",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kgate", dependencies: ["KGateCommands"]),
 
-        .target(name: "TestSupport", dependencies: ["KGateCore"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["KGateCore"], path: "Tests/TestSupport", exclude: ["fake_patchwork.py"]),
         .testTarget(name: "KGateCoreTests", dependencies: ["KGateCore", "TestSupport"]),
         // The kgate executable run as a process: help texts, the command-line grammar, exit codes.
         .testTarget(name: "KGateCommandsTests", dependencies: ["KGateCore", "TestSupport"]),
@@ -68,6 +70,7 @@ let package = Package(
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "Workloads", "Gate", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Measurement", "Artifacts", "KernelTree", "Workloads",
                                                           "VirtualMachine", "GuestImage", "Gate", "TestSupport"]),
+        .testTarget(name: "ListBotTests", dependencies: ["ListBot", "Results", "PatchSeries", "KernelTree", "Gate", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["KGateCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

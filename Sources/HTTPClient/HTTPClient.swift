@@ -10,6 +10,8 @@ public struct HTTPResponse: Sendable {
     /// The body, content-decoded by curl (gzip/deflate per Accept-Encoding).
     public var body: Data
     public var attempts: Int
+    /// Response headers of the last hop, names lower-cased (a repeated header's values joined by ", ").
+    public var headers: [String: String] = [:]
 }
 
 /// A blocking HTTP client over one libcurl easy handle. Requests on one
@@ -67,9 +69,9 @@ public final class HTTPClient: @unchecked Sendable {
             attempt += 1
             let outcome = perform(method: method, url: url, body: body, headers: headers)
             switch outcome {
-            case .response(let status, let data) where (200..<300).contains(status):
-                return HTTPResponse(url: url, status: status, body: data, attempts: attempt)
-            case .response(let status, let data):
+            case .response(let status, let data, let received) where (200..<300).contains(status):
+                return HTTPResponse(url: url, status: status, body: data, attempts: attempt, headers: received)
+            case .response(let status, let data, _):
                 let error = KGateError.infrastructure(
                     "\(method) \(url) failed: HTTP \(status)\(attempt > 1 ? " after \(attempt) attempts" : "")",
                     location: url,
@@ -95,7 +97,7 @@ public final class HTTPClient: @unchecked Sendable {
     }
 
     private enum Outcome {
-        case response(Int, Data)
+        case response(Int, Data, [String: String])
         case transport(Int, String, retryable: Bool)
     }
 
@@ -167,7 +169,22 @@ public final class HTTPClient: @unchecked Sendable {
         guard infoRC == CURLE_OK else {
             return .transport(Int(infoRC.rawValue), String(cString: curl_easy_strerror(infoRC)), retryable: false)
         }
-        return .response(status, sink.data)
+        return .response(status, sink.data, responseHeaders())
+    }
+
+    /// The last hop's headers (libcurl's header API), bounded: 100 headers, 8 KiB a value.
+    private func responseHeaders() -> [String: String] {
+        var out: [String: String] = [:]
+        var previous: UnsafeMutablePointer<curl_header>?
+        for _ in 0..<100 {
+            guard let header = curl_easy_nextheader(handle, UInt32(CURLH_HEADER), -1, previous) else { break }
+            previous = header
+            guard let name = header.pointee.name, let value = header.pointee.value else { continue }
+            let key = String(cString: name).lowercased()
+            let text = String(String(cString: value).prefix(8192))
+            out[key] = out[key].map { $0 + ", " + text } ?? text
+        }
+        return out
     }
 
     static func retryable(_ code: CURLcode) -> Bool {

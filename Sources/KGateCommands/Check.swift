@@ -87,14 +87,6 @@ struct Check: ParsableCommand {
 
     /// The token comes from a file or an environment variable, never the command line.
     private func readToken() throws -> String {
-        if let tokenFile {
-            let data = try readBoundedFile(URL(fileURLWithPath: tokenFile), limit: 4096, what: "patchwork token file")
-            return String(decoding: data, as: UTF8.self)
-        }
-        guard let token = ProcessInfo.processInfo.environment[tokenEnv], !token.isEmpty else {
-            throw KGateError.usage("no patchwork token: $\(tokenEnv) is not set",
-                                   fix: "export \(tokenEnv)=<token>, or pass --patchwork-token-file FILE")
-        }
-        return token
+        try readPatchworkToken(file: tokenFile, environmentVariable: tokenEnv)
     }
 }

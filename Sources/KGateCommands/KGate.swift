@@ -13,7 +13,7 @@ public struct KGate: ParsableCommand {
         """,
         subcommands: [
             Doctor.self, Tree.self, SeriesCommand.self, Build.self, Image.self, Boot.self, Run.self,
-            GateCommand.self, ResultsCommand.self, Check.self, Merge.self, Nightly.self, Bisect.self, BisectStepCommand.self,
+            GateCommand.self, ResultsCommand.self, Check.self, Merge.self, Nightly.self, Bisect.self, BisectStepCommand.self, Watch.self,
         ]
     )
 

@@ -56,7 +56,8 @@ public final class PatchworkClient: @unchecked Sendable, CustomStringConvertible
         ])
     }
 
-    static func normalizedBase(_ raw: String) throws -> String {
+    /// The instance root of a patchwork URL (trailing `/`, `/api`, `/api/1.1` removed), or a usage error.
+    public static func normalizedBase(_ raw: String) throws -> String {
         var base = raw.trimmingCharacters(in: .whitespaces)
         while base.hasSuffix("/") { base.removeLast() }
         for suffix in ["/api/1.1", "/api"] where base.hasSuffix(suffix) { base.removeLast(suffix.count) }

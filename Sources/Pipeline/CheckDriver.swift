@@ -23,6 +23,9 @@ public struct CheckRequest: Sendable {
     /// Switch pairing off (`PipelineSpec.pairing`), e.g. to measure what it buys.
     /// Overrides the pipeline's pairing (`kgate check --pairing`).
     public var pairing: Pairing?
+    /// Without `base`: use the tree's HEAD when the series' base-commit is not in
+    /// the tree (`kgate watch`), instead of a usage error.
+    public var headWhenBaseIsMissing = false
 
     public init(tree: String? = nil, base: String? = nil, series: String?, loreURL: String = SeriesLoader.defaultLoreURL,
                 patchwork: PatchworkSeriesRef? = nil, pipeline: String? = nil, mode: MeasurementMode? = nil,
@@ -76,7 +79,12 @@ public struct CheckDriver: Sendable {
             try SeriesLoader(loreURL: request.loreURL).load(source: request.series, patchwork: request.patchwork)
         }
         console.line("series: \(series.patches.count) patch(es)\(series.coverSubject.map { " — \($0)" } ?? ""), v\(series.version)")
-        let baseRev = try resolveBase(request.base ?? series.baseCommit, repository: repository, explicit: request.base != nil)
+        var wanted = request.base ?? series.baseCommit
+        if request.base == nil, request.headWhenBaseIsMissing, let commit = wanted, (try? repository.resolve(commit)) == nil {
+            console.line("base-commit \(short(commit)) is not in tree \(treeName): the tree's HEAD is the base")
+            wanted = nil
+        }
+        let baseRev = try resolveBase(wanted, repository: repository, explicit: request.base != nil)
         let store = try ResultStore(url: paths.resultsDatabase)
 
         // Apply: a series that does not apply is a broken patch (exit 2), recorded as a failed run.

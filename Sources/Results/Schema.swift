@@ -5,7 +5,7 @@ import GRDB
 /// migration: add a new one (old databases upgrade in place on open).
 public enum ResultSchema {
     /// Identifiers of all migrations, oldest first.
-    public static let versions = ["v1-core", "v2-stages-bisect", "v3-sample-seeds"]
+    public static let versions = ["v1-core", "v2-stages-bisect", "v3-sample-seeds", "v4-watched-series"]
 
     public static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -120,6 +120,51 @@ public enum ResultSchema {
         migrator.registerMigration("v3-sample-seeds") { db in
             // The seed of the boot that ran each trial (issue 13); NULL for older runs.
             try db.execute(sql: "ALTER TABLE samples ADD COLUMN seed INTEGER")
+        }
+        migrator.registerMigration("v4-watched-series") { db in
+            // `kgate watch` (issue 26): the series a list bot saw, its claim, verdict and the checks to post.
+            try db.execute(sql: """
+                CREATE TABLE watched_series (
+                    server TEXT NOT NULL,
+                    project TEXT NOT NULL,
+                    series_id INTEGER NOT NULL,
+                    version INTEGER NOT NULL,
+                    name TEXT NOT NULL DEFAULT '',
+                    state TEXT NOT NULL CHECK (state IN ('incomplete', 'pending', 'checked', 'handed-off')),
+                    verdict TEXT,
+                    description TEXT,
+                    target_url TEXT,
+                    run_id INTEGER,
+                    faults INTEGER NOT NULL DEFAULT 0,
+                    seen_at REAL NOT NULL,
+                    started_at REAL,
+                    finished_at REAL,
+                    claim_owner TEXT,
+                    claim_expires REAL,
+                    PRIMARY KEY (server, project, series_id)
+                );
+                CREATE TABLE watched_checks (
+                    server TEXT NOT NULL,
+                    project TEXT NOT NULL,
+                    series_id INTEGER NOT NULL,
+                    patch_id INTEGER NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('success', 'warning', 'fail', 'pending')),
+                    posted_at REAL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT,
+                    post_owner TEXT,
+                    post_expires REAL,
+                    PRIMARY KEY (server, project, series_id, patch_id),
+                    FOREIGN KEY (server, project, series_id) REFERENCES watched_series(server, project, series_id)
+                        ON DELETE CASCADE
+                );
+                CREATE TABLE watch_cursors (
+                    server TEXT NOT NULL,
+                    project TEXT NOT NULL,
+                    since TEXT NOT NULL,
+                    PRIMARY KEY (server, project)
+                );
+                """)
         }
         return migrator
     }

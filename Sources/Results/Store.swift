@@ -175,6 +175,25 @@ public final class ResultStore: Sendable {
         }
     }
 
+    /// One `BEGIN IMMEDIATE` transaction: the write lock is taken before the
+    /// first read, so two processes cannot both read "unclaimed" and both claim.
+    func writeImmediate<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            var result: Result<T, any Error>?
+            try queue.inTransaction(.immediate) { db in
+                result = Result { try body(db) }
+                if case .failure = result { return .rollback }
+                return .commit
+            }
+            guard let result else { throw KGateError.infrastructure("the claim transaction did not run", location: url.path) }
+            return try result.get()
+        } catch let error as KGateError {
+            throw error
+        } catch {
+            throw Self.failure("cannot write to the results database", url: url, error)
+        }
+    }
+
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try queue.read(body)
