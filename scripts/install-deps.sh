@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages kgate needs (idempotent; quiet when all present).
+# Installs the Debian packages kgate needs to build and run (idempotent; quiet when
+# all present): the runtime set (scripts/install-runtime.sh) plus the Swift build's
+# headers, the kernel build tools, the guest image's tools and the test tools.
 set -euo pipefail
+bash "$(dirname "$0")/install-runtime.sh"
 packages=(
   libgit2-dev libcurl4-openssl-dev zlib1g-dev libssl-dev pkg-config
   gcc libc6-dev make flex bison bc perl libelf-dev ccache xz-utils lz4 cpio kmod
