@@ -9,7 +9,7 @@ packages=(
   gcc libc6-dev make flex bison bc perl libelf-dev ccache xz-utils lz4 cpio kmod
   linux-source-6.12
   qemu-system-x86 busybox-static iperf3 sockperf iproute2 python3 git diffutils time
-  python3-venv buildbot buildbot-worker
+  python3-venv python3-yaml buildbot buildbot-worker
 )
 missing=()
 for p in "${packages[@]}"; do
