@@ -305,8 +305,8 @@ class Runner:
         if not isinstance(value, str):
             return value
         ev = self.evaluator(ctx, job_state)
-        m = EXPR.fullmatch(value.strip())
-        if m and value.strip() == value:
+        m = EXPR.fullmatch(value)
+        if m and value.count("${{") == 1:
             return to_string(ev.eval(m.group(1)))
         return EXPR.sub(lambda m: to_string(ev.eval(m.group(1))), value)
 
@@ -317,7 +317,7 @@ class Runner:
             return text
         text = str(text).strip()
         m = EXPR.fullmatch(text)
-        if m:
+        if m and text.count("${{") == 1:
             text = m.group(1)
         if not re.search(r"\b(success|failure|always|cancelled)\s*\(", text):
             text = f"success() && ({text})"
