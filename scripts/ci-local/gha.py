@@ -259,7 +259,8 @@ class Runner:
             event = {"inputs": self.inputs}
         self.github = {"event_name": self.event, "event": event, "run_id": str(self.run_id), "run_attempt": "1",
                        "repository": args.github_repository, "server_url": "https://github.com",
-                       "workflow": workflow.get("name", "workflow"), "sha": "", "ref": "", "token": "local"}
+                       "workflow": workflow.get("name", "workflow"), "sha": "", "ref": "", "token": "local",
+                       "workspace": str(self.workspace_root)}
 
     # -- expressions
     def evaluator(self, ctx, job_state=None):
