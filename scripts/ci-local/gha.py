@@ -337,6 +337,8 @@ class Runner:
                 done.add(j)
         for name in order:
             self.run_job(name, jobs[name])
+        for p in REMOVALS:
+            p.wait()
         (self.run_dir / "result.json").write_text(json.dumps(self.record, indent=2))
         return self.record
 
@@ -396,7 +398,7 @@ class Runner:
 
     def run_leg(self, name, job, leg, ctx):
         for d in (self.home, self.workspace_root, self.root / "runner-temp"):
-            shutil.rmtree(d, ignore_errors=True)
+            discard(d)
             d.mkdir(parents=True)
         files = self.root / "runner-files"
         shutil.rmtree(files, ignore_errors=True)
@@ -642,6 +644,21 @@ class Runner:
             log(f"   junit {Path(p).name}: {len(cases)} test case(s), {len(failed)} failed {failed if failed else ''}")
             if not cases:
                 raise RuntimeError(f"junit: {p} has no test case")
+
+
+def discard(path):
+    """Empties `path` now: renamed aside at once, removed by a background rm (a kernel
+    checkout takes minutes to delete) that the run waits for before it ends."""
+    if not path.exists():
+        return
+    trash = path.parent / ".trash"
+    trash.mkdir(exist_ok=True)
+    target = trash / f"{path.name}-{time.time_ns()}"
+    path.rename(target)
+    REMOVALS.append(subprocess.Popen(["rm", "-rf", str(target)]))
+
+
+REMOVALS = []
 
 
 def parse_kv(text):
