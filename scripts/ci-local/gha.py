@@ -516,7 +516,7 @@ class Runner:
         int(w.get("fetch-depth", 1))
         src = str(Path(self.repos[name]).resolve())
         ref = w.get("ref") or ""
-        git = ["git", "-c", "advice.detachedHead=false"]
+        git = ["git", "-c", "advice.detachedHead=false", "-c", "gc.auto=0"]
         subprocess.run(git + ["clone", "-q", "--no-checkout", src, str(dest)], check=True)
         if ref:
             subprocess.run(git + ["-C", str(dest), "fetch", "-q", "origin", ref], check=True)
