@@ -584,12 +584,16 @@ class Runner:
             if not p.exists():
                 continue
             dst = scratch / str(i)
+            dst.mkdir(parents=True)
             if p.is_dir():
-                shutil.copytree(p, dst, symlinks=True,
-                                ignore=lambda d, names: [n for n in names if Path(d, n) in exclude])
+                for x in exclude:
+                    if x.parent != p and p in x.parents:
+                        raise WorkflowError(f"cache: exclusion {x} is not a direct child of {p} (not emulated)")
+                children = [c for c in p.iterdir() if c not in exclude]
+                if children:
+                    subprocess.run(["cp", "-a"] + [str(c) for c in children] + [str(dst)], check=True)
             else:
-                dst.mkdir(parents=True)
-                shutil.copy2(p, dst / p.name)
+                subprocess.run(["cp", "-a", str(p), str(dst / p.name)], check=True)
             saved += 1
         if not saved:
             log(f"   cache: nothing to save for {key}")
@@ -624,11 +628,12 @@ class Runner:
                 continue
             if str(p) not in matched[3]["paths"]:
                 raise WorkflowError(f"cache {matched[1]}: saved with other paths")
-            if p.suffix and (src / p.name).is_file():
+            if (src / p.name).is_file() and len(list(src.iterdir())) == 1:
                 p.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(src / p.name, p)
+                subprocess.run(["cp", "-a", str(src / p.name), str(p)], check=True)
             else:
-                shutil.copytree(src, p, symlinks=True, dirs_exist_ok=True)
+                p.mkdir(parents=True, exist_ok=True)
+                subprocess.run(["cp", "-a", str(src) + "/.", str(p)], check=True)
         log(f"   cache: restored {matched[1]}" + (" (exact)" if hit else " (restore-keys)"))
         return {"cache-hit": "true" if hit else "false", "cache-matched-key": matched[1]}
 
