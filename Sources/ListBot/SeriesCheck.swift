@@ -104,8 +104,7 @@ public struct LocalSeriesChecker: SeriesChecker {
         var request = CheckRequest(tree: tree, series: nil,
                                    patchwork: PatchworkSeriesRef(baseURL: job.key.server, seriesID: job.key.seriesID),
                                    pipeline: pipeline, mode: mode, reportDir: job.reportDir)
-        // The series' base-commit when the tree has it, else the tree's head.
-        request.headWhenBaseIsMissing = true
+        // The series' base-commit when the tree has it, else the tree's head (ComparisonPlan.seriesBase).
         do {
             let outcome = try CheckDriver(paths: paths, console: console).run(request)
             return SeriesResult.from(exitCode: outcome.exitCode, verdicts: outcome.verdicts, run: outcome.run)
