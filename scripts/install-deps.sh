@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Installs the Debian packages kgate needs (idempotent; quiet when all present).
+# Installs the Debian packages kgate needs to build and run (idempotent; quiet when
+# all present): the runtime set (scripts/install-runtime.sh) plus the Swift build's
+# headers, the kernel build tools, the guest image's tools and the test tools.
 set -euo pipefail
+bash "$(dirname "$0")/install-runtime.sh"
 packages=(
   libgit2-dev libcurl4-openssl-dev zlib1g-dev libssl-dev pkg-config
   gcc libc6-dev make flex bison bc perl libelf-dev ccache xz-utils lz4 cpio kmod
   linux-source-6.12
   qemu-system-x86 busybox-static iperf3 sockperf iproute2 python3 git diffutils time
-  python3-venv buildbot buildbot-worker
+  python3-venv python3-yaml buildbot buildbot-worker
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import KGateCore
+import Pipeline
+
+/// `--post-patchwork` and its token and link options: the same in `kgate check`
+/// and `kgate merge` (the sharded check's verdict).
+struct PatchworkPostOptions: ParsableArguments {
+    @Option(name: .customLong("post-patchwork"),
+            help: ArgumentHelp("Post the verdict as a check on this patchwork patch id.", valueName: "patch-id"))
+    var patchID: Int?
+
+    @Option(name: .customLong("patchwork-token-env"),
+            help: ArgumentHelp("The environment variable holding the patchwork API token.", valueName: "var"))
+    var tokenEnv: String = "KGATE_PATCHWORK_TOKEN"
+
+    @Option(name: .customLong("patchwork-token-file"), help: ArgumentHelp("A file holding the patchwork API token.", valueName: "file"))
+    var tokenFile: String?
+
+    @Option(name: .customLong("patchwork-context"), help: ArgumentHelp("The check's context on patchwork.", valueName: "slug"))
+    var context: String = "kgate-throughput"
+
+    @Option(name: .customLong("target-url"), help: ArgumentHelp("A URL for the check's link (the CI job).", valueName: "url"))
+    var targetURL: String?
+
+    /// The post, or nil without --post-patchwork; the token is read now (a missing one is a usage error before any work).
+    func post(baseURL: String) throws -> PatchworkPost? {
+        guard let patchID else { return nil }
+        return PatchworkPost(baseURL: baseURL, patchID: patchID, token: try readToken(), context: context, targetURL: targetURL)
+    }
+
+    /// The token comes from a file or an environment variable, never the command line.
+    private func readToken() throws -> String {
+        if let tokenFile {
+            let data = try readBoundedFile(URL(fileURLWithPath: tokenFile), limit: 4096, what: "patchwork token file")
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        guard let token = ProcessInfo.processInfo.environment[tokenEnv], !token.isEmpty else {
+            throw KGateError.usage("no patchwork token: $\(tokenEnv) is not set",
+                                   fix: "export \(tokenEnv)=<token>, or pass --patchwork-token-file FILE")
+        }
+        return token
+    }
+}
