@@ -259,7 +259,8 @@ class Runner:
             event = {"inputs": self.inputs}
         self.github = {"event_name": self.event, "event": event, "run_id": str(self.run_id), "run_attempt": "1",
                        "repository": args.github_repository, "server_url": "https://github.com",
-                       "workflow": workflow.get("name", "workflow"), "sha": "", "ref": "", "token": "local"}
+                       "workflow": workflow.get("name", "workflow"), "sha": "", "ref": "", "token": "local",
+                       "workspace": str(self.workspace_root)}
 
     # -- expressions
     def evaluator(self, ctx, job_state=None):
@@ -305,8 +306,8 @@ class Runner:
         if not isinstance(value, str):
             return value
         ev = self.evaluator(ctx, job_state)
-        m = EXPR.fullmatch(value.strip())
-        if m and value.strip() == value:
+        m = EXPR.fullmatch(value)
+        if m and value.count("${{") == 1:
             return to_string(ev.eval(m.group(1)))
         return EXPR.sub(lambda m: to_string(ev.eval(m.group(1))), value)
 
@@ -317,7 +318,7 @@ class Runner:
             return text
         text = str(text).strip()
         m = EXPR.fullmatch(text)
-        if m:
+        if m and text.count("${{") == 1:
             text = m.group(1)
         if not re.search(r"\b(success|failure|always|cancelled)\s*\(", text):
             text = f"success() && ({text})"
