@@ -84,10 +84,15 @@ until [ -f "$result/exit-code" ]; do
 done
 t1=$(date +%s.%N)
 sharded_code=$(cat "$result/exit-code")
-# The check build's Buildbot result (0 success, 1 warnings, 2 failure, 4 exception), from the master's database.
-sleep 2
-bb_result=$(python3 -c 'import sqlite3, sys; r = sqlite3.connect(sys.argv[1]).execute(
-  "select results from builds b join builders r on b.builderid = r.id where r.name = ? and b.number = 1", ("kgate-check",)).fetchone()
+# The check build's Buildbot result (0 success, 1 warnings, 2 failure, 4 exception), from the
+# master's database once the build has finished (its last step writes the exit code).
+bb_result=$(python3 -c 'import sqlite3, sys, time
+for _ in range(120):
+    r = sqlite3.connect(sys.argv[1]).execute("select results from builds b join builders r on b.builderid = r.id"
+                                             " where r.name = ? and b.number = 1", ("kgate-check",)).fetchone()
+    if r and r[0] is not None:
+        break
+    time.sleep(0.5)
 print(r[0] if r and r[0] is not None else "none")' "$WORK/master/state.sqlite")
 waves=$(grep -c "^" <(ls "$WORK/master/transfer/check-1" | grep -o '^wave[0-9]*' | sort -u))
 artifact_bytes=$(stat -c %s "$WORK/master/transfer/check-1/artifact.tar")
