@@ -49,7 +49,16 @@ import TestSupport
     static var kgateRef: String { (try? git(["rev-parse", "HEAD"], TestEnv.packageRoot)) ?? "HEAD" }
 
     /// The executor's cache store, primed from the test cache (kernels and boot memo) under the template's keys.
+    /// Both examples' kernels are built in the test cache first (incremental there, a cache hit when
+    /// another suite built them), as a runner's cache holds them after earlier pipelines.
     static func store(_ work: URL) throws -> URL {
+        for series in [regressing, benign] {
+            let out = work.appendingPathComponent("prebuild")
+            let r = try TestEnv.kgate(["build", "--export", out.path, "--tree", TestEnv.defaultTreeName, "--series",
+                                       TestEnv.packageRoot.appendingPathComponent(series).path, "--pipeline", "premerge"])
+            guard r.exitCode == 0 else { throw KGateError.infrastructure("test setup: kgate build --export failed", excerpt: r.stderr) }
+            try FileManager.default.removeItem(at: out)
+        }
         let store = work.appendingPathComponent("cache-store")
         let ref = kgateRef
         let build = store.appendingPathComponent("kgate-build-\(ref)-premerge/.kgate-cache")
