@@ -5,8 +5,10 @@ import TestSupport
 
 /// The local CI executors' own unit tests (scripts/ci-local/test_*.py: GitLab's
 /// `rules:if` expressions and variable expansion, job ordering by stage and needs,
-/// `parallel:`, artifacts and caches, junit parsing, the keywords they refuse),
-/// run here so CI runs them; a few seconds, tiny git repositories only.
+/// `parallel:`, artifacts and caches, junit parsing, the keywords they refuse; the
+/// shipped gitlab-ci.yml with a stand-in kgate: a failed shard or build still ends in a
+/// verdict job with JUnit and the infrastructure or broken-patch exit code),
+/// run here so CI runs them; 5-25 s (two 13-job pipelines), tiny git repositories only.
 @Suite(.tags(.unit)) struct CILocalExecutorTests {
     @Test func gitlabExecutorUnitTestsPass() throws {
         let dir = TestEnv.packageRoot.appendingPathComponent("scripts/ci-local")

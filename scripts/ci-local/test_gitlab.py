@@ -3,6 +3,7 @@ caches, junit and the keywords it refuses. Run: python3 -m unittest discover scr
 (Tests/KGateCommandsTests/CILocalExecutorTests.swift runs them with the unit tests)."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -49,6 +50,7 @@ class Expressions(unittest.TestCase):
 class Pipelines(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="gitlab-local-test-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
         self.project = os.path.join(self.dir, "p")
         subprocess.run(["git", "init", "-q", self.project], check=True)
         subprocess.run(["git", "-C", self.project, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q",
@@ -61,7 +63,10 @@ class Pipelines(unittest.TestCase):
         summary = os.path.join(self.dir, "summary.json")
         code = gitlab.main([cfg, "--project", self.project, "--work", os.path.join(self.dir, "w%d" % len(os.listdir(self.dir))),
                             "--cache-store", os.path.join(self.dir, "store"), "--summary", summary] + list(extra))
-        jobs = json.load(open(summary))["jobs"] if code != 2 else []
+        jobs = []
+        if code != 2:
+            with open(summary) as f:
+                jobs = json.load(f)["jobs"]
         return code, {j["name"]: j for j in jobs}, [j["name"] for j in jobs]
 
     def test_needs_order_parallel_and_artifacts_of_a_failed_shard(self):
@@ -146,6 +151,84 @@ class Pipelines(unittest.TestCase):
         code, _, _ = self.run_pipeline("a: {script: ['kgate merge x', 'bash install-runtime.sh']}",
                                        "--require-install", r"\bkgate\b=install-runtime\.sh")
         self.assertEqual(code, 2)
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FAKE_KGATE = r"""#!/usr/bin/env bash
+# A stand-in for kgate that records how the template calls it (the plumbing, not the measuring).
+echo "$*" >> "$FAKE_CALLS"
+case "$1" in
+  tree) exit 0 ;;
+  build) [ "${FAKE_BUILD_EXIT:-0}" = 0 ] || exit "$FAKE_BUILD_EXIT"; mkdir -p "$3"; echo '{}' > "$3/manifest.json" ;;
+  check) shard=""; dir=""; while [ $# -gt 0 ]; do case "$1" in --shard) shard=$2 ;; --shard-dir) dir=$2 ;; esac; shift; done
+         [ "${shard%/*}" = "${FAKE_FAIL_SHARD:-0}" ] && exit 4
+         mkdir -p "$dir"; echo '{}' > "$dir/shard.json" ;;
+  merge) shift; dirs=0; report=""; while [ $# -gt 0 ]; do case "$1" in --report-dir) report=$2; shift ;; --*) shift ;; *) dirs=$((dirs + 1)) ;; esac; shift; done
+         mkdir -p "$report"; code=0; [ "$dirs" -ge 2 ] || code=4
+         echo "<testsuites><testsuite name='kgate'><testcase name='merge of $dirs'/></testsuite></testsuites>" > "$report/junit.xml"
+         exit $code ;;
+esac
+"""
+
+
+class ShippedTemplatePlumbing(unittest.TestCase):
+    """pipelines/ci/gitlab-ci.yml with a stand-in kgate: a failed shard still reaches the
+    verdict job, which merges what there is into an infrastructure verdict (4) with JUnit;
+    a failed build gives a JUnit naming it and its exit code. Seconds, no kernels."""
+
+    def run_template(self, **fake):
+        d = tempfile.mkdtemp(prefix="gitlab-template-test-")
+        self.addCleanup(shutil.rmtree, d, True)
+        kgate = os.path.join(d, "fake-kgate")
+        with open(kgate, "w") as f:
+            f.write(FAKE_KGATE)
+        os.chmod(kgate, 0o755)
+        calls = os.path.join(d, "calls")
+        # The kgate project as the jobs see it, its installers stand-ins too (a unit test installs nothing).
+        project = os.path.join(d, "kgate-project")
+        shutil.copytree(os.path.join(ROOT, "pipelines"), os.path.join(project, "pipelines"))
+        shutil.copytree(os.path.join(ROOT, "vm-images"), os.path.join(project, "vm-images"))
+        os.makedirs(os.path.join(project, "scripts"))
+        for name in ["Package.swift", "scripts/install-deps.sh", "scripts/install-runtime.sh"]:
+            with open(os.path.join(project, name), "w") as f:
+                f.write("echo stand-in for %s\n" % name)
+        subprocess.run(["git", "init", "-q", project], check=True)
+        subprocess.run(["git", "-C", project, "add", "-A"], check=True)
+        subprocess.run(["git", "-C", project, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "x"],
+                       check=True)
+        head = subprocess.run(["git", "-C", project, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+        tree = os.path.join(d, "tree")
+        subprocess.run(["git", "init", "-q", "-b", "main", tree], check=True)
+        subprocess.run(["git", "-C", tree, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "--allow-empty",
+                        "-m", "x"], check=True)
+        variables = dict(KGATE_BIN=kgate, FAKE_CALLS=calls, KGATE_SERIES="pipelines/examples/regress-tcp-rcv-audit.mbox",
+                         KGATE_TREE_URL=tree, KGATE_TREE_BRANCH="main", KGATE_GIT_URL=project, KGATE_GIT_REF=head,
+                         **{k: str(v) for k, v in fake.items()})
+        summary = os.path.join(d, "summary.json")
+        args = [os.path.join(ROOT, "pipelines/ci/gitlab-ci.yml"), "--project", project, "--work", os.path.join(d, "w"),
+                "--summary", summary, "--require-install", r"(^|[;&|\s])kgate\s=install-(runtime|deps)\.sh"]
+        for k, v in variables.items():
+            args += ["--var", "%s=%s" % (k, v)]
+        code = gitlab.main(args)
+        with open(summary) as f:
+            jobs = {j["name"]: j for j in json.load(f)["jobs"]}
+        with open(calls) as f:
+            return code, jobs, f.read()
+
+    def test_a_failed_shard_is_merged_into_an_infrastructure_verdict_with_junit(self):
+        code, jobs, calls = self.run_template(FAKE_FAIL_SHARD=2)
+        self.assertEqual(jobs["kgate-shard-1 2/2"]["status"], "failed")
+        self.assertEqual(jobs["kgate-verdict"]["exit_code"], 4)
+        self.assertIsNotNone(jobs["kgate-verdict"]["junit"])
+        self.assertIn("merge shards/w1-1 --pipeline premerge --report-dir report", calls)
+        self.assertEqual(code, 1)
+
+    def test_a_failed_build_still_publishes_junit_naming_it(self):
+        code, jobs, _ = self.run_template(FAKE_BUILD_EXIT=2)
+        self.assertEqual(jobs["kgate-build"]["exit_code"], 2)
+        self.assertEqual(jobs["kgate-shard-1 1/2"]["status"], "skipped")
+        self.assertEqual(jobs["kgate-verdict"]["exit_code"], 2)
+        self.assertEqual(jobs["kgate-verdict"]["junit"]["failures"], 1)
 
 
 if __name__ == "__main__":
