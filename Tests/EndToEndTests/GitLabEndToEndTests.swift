@@ -45,8 +45,9 @@ import TestSupport
         return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// The kgate commit the jobs fetch (KGATE_GIT_URL/REF): this checkout's HEAD.
-    static var kgateRef: String { (try? git(["rev-parse", "HEAD"], TestEnv.packageRoot)) ?? "HEAD" }
+    /// The kgate commit the jobs fetch (KGATE_GIT_URL/REF): this checkout's HEAD, read once
+    /// (it names the GitLab cache keys, which must not change between the runs of a test).
+    static let kgateRef: String = (try? git(["rev-parse", "HEAD"], TestEnv.packageRoot)) ?? "HEAD"
 
     /// The executor's cache store, primed from the test cache (kernels and boot memo) under the template's keys.
     /// Both examples' kernels are built in the test cache first (incremental there, a cache hit when
