@@ -14,8 +14,8 @@ GITHUB_OUTPUT, GITHUB_ENV and GITHUB_STEP_SUMMARY files; `run:` steps under
 `bash --noprofile --norc -eo pipefail`, `working-directory`, step/job/workflow env;
 every job in a fresh workspace and a fresh HOME (same paths every job, as on a
 hosted runner); these actions, emulated:
-  actions/checkout (a fresh clone of the mapped repository: repository, ref, path,
-  fetch-depth), actions/upload-artifact and download-artifact (name, pattern,
+  actions/checkout (a fresh local clone of the mapped repository: repository, ref,
+  path; fetch-depth is accepted, history stays complete), actions/upload-artifact and download-artifact (name, pattern,
   merge-multiple, if-no-files-found; names unique in a run), actions/cache/restore
   and actions/cache/save (a directory store under --root/cache-store: exact key,
   then restore-keys prefixes newest first; paths with `~` and `!` exclusions; an
@@ -337,6 +337,8 @@ class Runner:
                 done.add(j)
         for name in order:
             self.run_job(name, jobs[name])
+        for p in REMOVALS:
+            p.wait()
         (self.run_dir / "result.json").write_text(json.dumps(self.record, indent=2))
         return self.record
 
@@ -396,7 +398,7 @@ class Runner:
 
     def run_leg(self, name, job, leg, ctx):
         for d in (self.home, self.workspace_root, self.root / "runner-temp"):
-            shutil.rmtree(d, ignore_errors=True)
+            discard(d)
             d.mkdir(parents=True)
         files = self.root / "runner-files"
         shutil.rmtree(files, ignore_errors=True)
@@ -508,18 +510,17 @@ class Runner:
         dest = self.workspace_root / w.get("path", ".")
         if dest.exists() and any(dest.iterdir()):
             raise WorkflowError(f"checkout into a non-empty {dest}")
-        depth = int(w.get("fetch-depth", 1))
-        url = "file://" + str(Path(self.repos[name]).resolve())
+        # A local clone (objects hardlinked): the ref's files at `path` and an `origin` that
+        # fetches any commit by id, as on GitHub; fetch-depth is not emulated (history is
+        # complete here), so packing a kernel tree for a shallow clone costs nothing.
+        int(w.get("fetch-depth", 1))
+        src = str(Path(self.repos[name]).resolve())
         ref = w.get("ref") or ""
         git = ["git", "-c", "advice.detachedHead=false"]
-        depth_args = ["--depth", str(depth)] if depth > 0 else []
-        if ref and not re.fullmatch(r"[0-9a-f]{40}", ref):
-            subprocess.run(git + ["clone", "-q"] + depth_args + ["--branch", ref, url, str(dest)], check=True)
-        else:
-            subprocess.run(git + ["clone", "-q", "--no-checkout"] + depth_args + [url, str(dest)], check=True)
-            if ref:
-                subprocess.run(git + ["-C", str(dest), "fetch", "-q"] + depth_args + ["origin", ref], check=True)
-            subprocess.run(git + ["-C", str(dest), "checkout", "-q", ref or "HEAD"], check=True)
+        subprocess.run(git + ["clone", "-q", "--no-checkout", src, str(dest)], check=True)
+        if ref:
+            subprocess.run(git + ["-C", str(dest), "fetch", "-q", "origin", ref], check=True)
+        subprocess.run(git + ["-C", str(dest), "checkout", "-q", "FETCH_HEAD" if ref else "HEAD"], check=True)
 
     def upload(self, w):
         name, path = w["name"], self.workspace_root / w["path"]
@@ -643,6 +644,21 @@ class Runner:
             log(f"   junit {Path(p).name}: {len(cases)} test case(s), {len(failed)} failed {failed if failed else ''}")
             if not cases:
                 raise RuntimeError(f"junit: {p} has no test case")
+
+
+def discard(path):
+    """Empties `path` now: renamed aside at once, removed by a background rm (a kernel
+    checkout takes minutes to delete) that the run waits for before it ends."""
+    if not path.exists():
+        return
+    trash = path.parent / ".trash"
+    trash.mkdir(exist_ok=True)
+    target = trash / f"{path.name}-{time.time_ns()}"
+    path.rename(target)
+    REMOVALS.append(subprocess.Popen(["rm", "-rf", str(target)]))
+
+
+REMOVALS = []
 
 
 def parse_kv(text):
