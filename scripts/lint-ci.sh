@@ -13,4 +13,12 @@ tool="${KGATE_LINT_VENV:-/opt/kgate-lint}/bin/check-jsonschema"
 # permissions declared, actions pinned, every job that starts kgate installs its runtime first.
 python3 scripts/ci-local/gha.py pipelines/ci/github-actions.yml --root /nonexistent --event pull_request --audit-only
 python3 -c "import ast, sys; ast.parse(open(sys.argv[1]).read())" pipelines/ci/buildbot/master.cfg
+# The Buildbot master loads with the example settings (Buildbot's own checkconfig).
+if command -v buildbot >/dev/null; then
+  master=$(mktemp -d)
+  trap 'rm -rf "$master"' EXIT
+  cp pipelines/ci/buildbot/master.cfg "$master/"
+  cp pipelines/ci/buildbot/kgate-buildbot.example.json "$master/kgate-buildbot.json"
+  buildbot checkconfig "$master" >/dev/null
+fi
 echo "lint-ci: templates valid"
