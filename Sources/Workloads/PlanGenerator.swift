@@ -56,6 +56,11 @@ public enum PlanGenerator {
     KG_DIR=/tmp/kgate-work
     mkdir -p "$KG_DIR"
 
+    # The crng ready at once, from the boot's seed (kgate-mm seed credits bytes
+    # derived from kgate.seed=N): otherwise the first blocking getrandom()
+    # (iperf3's) spins ~1 s of guest time for jitter entropy. No seed: no-op.
+    kgate-mm seed > "$KG_DIR/seed.err" 2>&1 || kgate_note "kgate-mm seed failed: $(head -c 200 "$KG_DIR/seed.err")"
+
     # busybox sh prefers its own ip/tc applets; find the iproute2 binaries by path.
     kg_find() {
         for kg_d in $(echo "$PATH" | tr : ' ') /usr/sbin /sbin /usr/bin /bin /usr/local/sbin /usr/local/bin; do
@@ -66,6 +71,13 @@ public enum PlanGenerator {
     KG_IP=$(kg_find ip)
     KG_TC=$(kg_find tc)
     export KG_IP KG_TC
+
+    # kg_mark PHASE: the guest's clock at the start of a phase, on the console
+    # (`GuestPhases` on the host turns the marks into where the boot's time went).
+    kg_mark() {
+        read -r kg_up kg_idle < /proc/uptime
+        echo "kgate: phase $1 uptime=$kg_up" > /dev/console
+    }
 
     # kg_fail NAME MESSAGE: sends NAME.error and notes it.
     kg_fail() {
