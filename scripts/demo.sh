@@ -28,10 +28,11 @@ bash scripts/install-deps.sh --swift
 step "apt: what swift build links against" "$t"
 
 t=$(date +%s%N)
-swift build -c release >"$logs/swift-build.log" 2>&1 &
+# Its own process group (setsid), so that an apt failure stops the compilers too.
+setsid swift build -c release >"$logs/swift-build.log" 2>&1 &
 swift_pid=$!
 # shellcheck disable=SC2064
-trap "kill $swift_pid 2>/dev/null; rm -rf '$logs'" EXIT
+trap "kill -- -$swift_pid 2>/dev/null; rm -rf '$logs'" EXIT
 t_apt=$(date +%s%N)
 bash scripts/install-deps.sh --main
 step "apt: the rest of the main job (beside swift build)" "$t_apt"
