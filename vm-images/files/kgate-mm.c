@@ -21,7 +21,7 @@
  *                            blocks for ~1 s of guest time of busy jitter
  *                            entropy. Same seed, same bytes: repeats stay exact.
  *                            No kgate.seed (real-time modes): does nothing.
- *                            Plans with memory pressure do not run it (see
+ *                            Plans with a memory cgroup do not run it (see
  *                            docs/DESIGN.md, "Seeds and paired statistics").
  * frag, touch and thp run until killed. Errors go to stderr with exit status 1.
  */
