@@ -101,7 +101,7 @@ public struct LocalSeriesChecker: SeriesChecker {
 
     public func check(_ job: SeriesJob) throws -> SeriesResult? {
         if fetch, let tree { try Self.fetch(tree: TreeStore(paths: paths).open(tree).info, console: console) }
-        var request = CheckRequest(tree: tree, series: nil,
+        let request = CheckRequest(tree: tree, series: nil,
                                    patchwork: PatchworkSeriesRef(baseURL: job.key.server, seriesID: job.key.seriesID),
                                    pipeline: pipeline, mode: mode, reportDir: job.reportDir)
         // The series' base-commit when the tree has it, else the tree's head (ComparisonPlan.seriesBase).
