@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Gate", dependencies: ["KGateCore"]),
         // Guest kernel profiles: System.map symbols, samples per function, base against candidate.
         .target(name: "KernelProfile", dependencies: ["KGateCore"]),
-        .target(name: "Results", dependencies: ["KGateCore", "Gate", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Results", dependencies: ["KGateCore", "Gate", "KernelProfile", .product(name: "GRDB", package: "GRDB.swift")]),
         // Trials, seeded boots, base and candidate side by side, the one gate step.
         .target(name: "Measurement", dependencies: [
             "KGateCore", "GuestImage", "VirtualMachine", "Workloads", "Gate", "Results", "KernelProfile",
@@ -44,7 +44,8 @@ let package = Package(
         .target(name: "Artifacts", dependencies: ["KGateCore", "KernelBuild", "Results"]),
         .target(name: "Pipeline", dependencies: [
             "KGateCore", "KernelTree", "PatchSeries", "KernelBuild", "GuestImage",
-            "VirtualMachine", "Workloads", "Gate", "Results", "Measurement", "Artifacts", .product(name: "Yams", package: "Yams"),
+            "VirtualMachine", "Workloads", "Gate", "Results", "Measurement", "Artifacts", "KernelProfile",
+            .product(name: "Yams", package: "Yams"),
         ]),
         // The patchwork list bot: events poller, exactly-once claims, one check per patch.
         .target(name: "ListBot", dependencies: ["KGateCore", "HTTPClient", "KernelTree", "PatchSeries", "Gate", "Results", "Pipeline"]),

@@ -50,12 +50,12 @@ public enum ProfileRunner {
     /// Boots `kernel` once with seed `seed` and returns the workload's profile,
     /// resolved against `systemMap`, with the trial's sample and the boot's wall seconds.
     public static func profile(spec: WorkloadSpec, kernel: URL, systemMap: URL, image: URL, mode: MeasurementMode,
-                               paths: CachePaths, seed: UInt64 = seed, label: String = "profile",
+                               paths: CachePaths, memoryMiB: Int = 1024, seed: UInt64 = seed, label: String = "profile",
                                console: Console = .shared) throws -> (profile: KernelProfile, sample: Sample?, seconds: Double) {
         let symbols = try SymbolMap.load(systemMap)
         let run = PlannedRun(spec: spec, trials: 1)
         let report = try WorkloadRunner.boot([run], kernel: kernel, image: image, mode: mode, paths: paths,
-                                             label: label, seed: mode == .deterministic ? seed : nil,
+                                             label: label, memoryMiB: memoryMiB, seed: mode == .deterministic ? seed : nil,
                                              replay: mode == .deterministic, plan: try planArchive(spec), console: console)
         let name = BlobNames.trial(spec.name, 1) + ".profile"
         guard let blob = report.blobs.first(where: { $0.name == name }), blob.exitCode == 0 else {

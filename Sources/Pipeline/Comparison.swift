@@ -41,9 +41,12 @@ public struct Comparison: Sendable {
                                            clock: clock, console: console)
         let workloads = try WorkloadPlan.resolve(spec, mode: guest.mode, only: only)
         let measurement = ABMeasurement(runner: TrialRunner(guest: guest, recorder: recorder), workloads: workloads)
-        return try measurement.run(base: KernelUnderTest(role: .base, revision: base, image: baseBuild.imageURL),
-                                   candidate: KernelUnderTest(role: .candidate, revision: candidate,
-                                                              image: candidateBuild.imageURL),
-                                   clock: clock, console: console)
+        let verdicts = try measurement.run(base: KernelUnderTest(role: .base, revision: base, image: baseBuild.imageURL),
+                                           candidate: KernelUnderTest(role: .candidate, revision: candidate,
+                                                                      image: candidateBuild.imageURL),
+                                           clock: clock, console: console)
+        ProfileStage(guest: guest, recorder: recorder, console: console)
+            .run(verdicts, workloads: workloads, base: baseBuild.imageURL, candidate: candidateBuild.imageURL, clock: clock)
+        return verdicts
     }
 }
