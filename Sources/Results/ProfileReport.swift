@@ -29,6 +29,13 @@ public enum ProfileReport {
         }
     }
 
+    /// A symbol inside a Markdown code span, where escapes are literal: only the
+    /// characters of a C symbol (System.map names; `.` from `.isra.0`, `.constprop.0`).
+    static func codeSpan(_ name: String) -> String {
+        String(name.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) || "_.$".unicodeScalars.contains($0) }
+            .prefix(200).map(Character.init))
+    }
+
     /// The Markdown section (empty when there is no profile).
     public static func markdown(_ profiles: [ProfileComparison]?, escape md: (String) -> String) -> [String] {
         guard let profiles, !profiles.isEmpty else { return [] }
@@ -41,7 +48,7 @@ public enum ProfileReport {
             out.append("| | function | base | candidate | delta |")
             out.append("| --- | --- | ---: | ---: | ---: |")
             for (dir, d) in rows(c) {
-                out.append("| \(dir) | `\(md(d.function))` | \(percent(d.baseShare)) | \(percent(d.candidateShare)) | \(points(d.delta)) |")
+                out.append("| \(dir) | `\(codeSpan(d.function))` | \(percent(d.baseShare)) | \(percent(d.candidateShare)) | \(points(d.delta)) |")
             }
         }
         return out
