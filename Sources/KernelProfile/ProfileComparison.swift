@@ -27,7 +27,7 @@ public struct ProfileComparison: Sendable, Equatable, Codable {
     public var shrunk: [FunctionDelta]
 
     public static let minimumSamples: UInt64 = 3
-    public static let minimumShare = 0.002
+    public static let minimumShare = 0.005
     public static let rowLimit = 8
 
     public var isEmpty: Bool { grown.isEmpty && shrunk.isEmpty }
