@@ -56,6 +56,10 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("target-url"), help: ArgumentHelp("A URL for the check's link (the CI job).", valueName: "url"))
     var targetURL: String?
 
+    @Flag(name: .customLong("no-profile"), help: ArgumentHelp(
+        "Skip the kernel profile of regressed and improved workloads (two more seeded boots each, deterministic mode)."))
+    var noProfile = false
+
     @OptionGroup var sharding: ShardOptions
 
     func validate() throws {
@@ -78,6 +82,7 @@ struct Check: ParsableCommand {
                 patchwork: patchworkRef, pipeline: pipelineOption.pipeline, mode: measurement.mode,
                 reportDir: reports.url, onlyWorkloads: onlyWorkload, post: post)
             request.pairing = pairing.pairing
+            request.profile = !noProfile
             let outcome = try CheckDriver(paths: paths).run(request)
             emit(outcome.summary)
             Console.shared.line("kgate check: exit \(outcome.exitCode) (\(RunReport.meaning(ofExitCode: outcome.exitCode)))")

@@ -26,6 +26,8 @@ public struct CheckRequest: Sendable {
     /// Without `base`: use the tree's HEAD when the series' base-commit is not in
     /// the tree (`kgate watch`), instead of a usage error.
     public var headWhenBaseIsMissing = false
+    /// Profile the regressed and improved workloads (`ProfileStage`); `kgate check --no-profile` skips it.
+    public var profile = true
 
     public init(tree: String? = nil, base: String? = nil, series: String?, loreURL: String = SeriesLoader.defaultLoreURL,
                 patchwork: PatchworkSeriesRef? = nil, pipeline: String? = nil, mode: MeasurementMode? = nil,
@@ -105,7 +107,7 @@ public struct CheckDriver: Sendable {
         do {
             try recorder.commits(try commits(repository, base: baseRev, series: series, candidate: candidate))
             let outcome = try Comparison(spec: spec, config: config, repository: repository, paths: paths, console: console)
-                .run(base: baseRev, candidate: candidate, mode: request.mode, only: request.onlyWorkloads,
+                .run(base: baseRev, candidate: candidate, mode: request.mode, only: request.onlyWorkloads, profile: request.profile,
                      recorder: recorder, clock: clock)
             return try finish(outcome, recorder: recorder, spec: spec, request: request, clock: clock)
         } catch {
