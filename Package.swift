@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Measurement", "Artifacts", "KernelTree", "Workloads",
                                                           "VirtualMachine", "GuestImage", "Gate", "TestSupport"]),
         .testTarget(name: "ListBotTests", dependencies: ["ListBot", "Results", "PatchSeries", "KernelTree", "Gate", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["KGateCore", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["KGateCore", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # A sharded kgate check through a real Buildbot (Debian's buildbot and
-# buildbot-worker): a master and WORKERS workers on 127.0.0.1, each worker with its
-# own kgate cache, running pipelines/ci/buildbot/master.cfg (build once, shards,
-# merge, second wave when asked). Then the same check on one machine, and the two
-# verdicts compared (same samples, seeds and outcome, same exit code).
+# buildbot-worker): a master and WORKERS workers, each worker with its own kgate
+# cache, running pipelines/ci/buildbot/master.cfg as shipped (build once, shards,
+# merge, waves until the gate decides), the check's series, tree and revisions
+# handed over as `buildbot sendchange` properties. Then the same check on one
+# machine, and the two verdicts compared (same samples, seeds and outcome, same exit code).
 # usage: benchmarks/buildbot.sh   SERIES=mbox (default: the regressing example),
-#        PIPELINE=name|file (default: the e2e pipeline), TREE=name, WORKERS=n (2),
+#        or BASE=rev HEAD=rev (the pull-request form, no series) with TREE or TREE_URL (+TREE_BRANCH),
+#        PIPELINE=name|file (default: premerge), TREE=name, WORKERS=n (2),
+#        WORKER_CACHE=dir (every worker's kgate cache; default: one fresh cache each),
 #        SINGLE=0 to skip the single-machine run, SINGLE_REPORT=dir SINGLE_EXIT=code
 #        to compare with a single-machine check already run (same series and
 #        pipeline), KGATE_CACHE=the build job's cache
@@ -19,10 +22,14 @@ ROOT=$PWD
 KGATE=${KGATE_BIN:-$ROOT/.build/debug/kgate}
 [ -x "$KGATE" ] || swift build >&2
 KGATE=$(readlink -f "$KGATE")
-SERIES=$(readlink -f "${SERIES:-pipelines/examples/regress-tcp-rcv-audit.mbox}")
-PIPELINE=${PIPELINE:-Tests/EndToEndTests/Fixtures/e2e.yaml}
+BASE=${BASE:-}
+HEAD=${HEAD:-}
+if [ -z "$BASE" ]; then SERIES=$(readlink -f "${SERIES:-pipelines/examples/regress-tcp-rcv-audit.mbox}"); else SERIES=""; fi
+PIPELINE=${PIPELINE:-premerge}
 [ -f "$PIPELINE" ] && PIPELINE=$(readlink -f "$PIPELINE")
 TREE=${TREE:-linux-6.12}
+TREE_URL=${TREE_URL:-}
+TREE_BRANCH=${TREE_BRANCH:-master}
 WORKERS=${WORKERS:-2}
 SINGLE=${SINGLE:-1}
 TIMEOUT=${TIMEOUT:-5400}
@@ -41,12 +48,14 @@ trap cleanup EXIT
 
 buildbot create-master -q "$WORK/master" >/dev/null
 cp pipelines/ci/buildbot/master.cfg "$WORK/master/master.cfg"
-python3 - "$WORK" "$PORT" "$PW" "$WORKERS" "$KGATE" "$ROOT" "$BUILD_CACHE" "$SERIES" "$PIPELINE" "$TREE" <<'PY'
-import json, sys
-work, port, pw, n, kgate, repo, cache, series, pipeline, tree = sys.argv[1:]
-json.dump({"port": int(port), "change_password": pw, "kgate": kgate, "repo": repo, "build_cache": cache,
-           "series": series, "pipeline": pipeline, "tree": tree, "result_dir": work + "/result",
-           "workers": {"w%d" % i: {"password": pw, "cache": "%s/cache-w%d" % (work, i)} for i in range(1, int(n) + 1)}},
+python3 - "$WORK" "$PORT" "$PW" "$WORKERS" "$KGATE" "$ROOT" "$BUILD_CACHE" "$PIPELINE" "$TREE" "${WORKER_CACHE:-}" <<'PY'
+import json, os, sys
+work, port, pw, n, kgate, share, cache, pipeline, tree, worker_cache = sys.argv[1:]
+json.dump({"listen": "127.0.0.1", "port": int(port), "change_password": pw, "kgate": kgate, "share": share,
+           "build_cache": cache, "pipeline": pipeline, "tree": tree, "result_dir": work + "/result",
+           "env": {k: os.environ[k] for k in ("KGATE_REMEASURE", "KGATE_TIMINGS", "KGATE_TIMING_CONTEXT") if k in os.environ},
+           "workers": {"w%d" % i: {"password": pw, "cache": worker_cache or "%s/cache-w%d" % (work, i)}
+                       for i in range(1, int(n) + 1)}},
           open(work + "/master/kgate-buildbot.json", "w"), indent=1)
 PY
 buildbot checkconfig "$WORK/master" >/dev/null
@@ -61,18 +70,34 @@ for _ in $(seq 1 60); do
 done
 
 t0=$(date +%s.%N)
+props=()
+for p in series:"$SERIES" base:"$BASE" head:"$HEAD" tree_url:"$TREE_URL" tree_branch:"$TREE_BRANCH"; do
+  [ -n "${p#*:}" ] && props+=(--property "$p")
+done
 buildbot sendchange --master "127.0.0.1:$PORT" --auth "kgate:$PW" --who benchmark --branch kgate \
-  --comments "sharded kgate check" kgate >/dev/null
+  --comments "sharded kgate check" "${props[@]}" kgate >/dev/null
 end=$(( $(date +%s) + TIMEOUT ))
-until [ -f "$WORK/result/exit-code" ]; do
+result=$WORK/result/check-1
+until [ -f "$result/exit-code" ]; do
   if [ "$(date +%s)" -gt "$end" ]; then echo "buildbot.sh: no merged verdict after ${TIMEOUT}s; logs in $WORK" >&2; exit 4; fi
   sleep 2
 done
 t1=$(date +%s.%N)
-sharded_code=$(cat "$WORK/result/exit-code")
-artifact_bytes=$(stat -c %s "$WORK/master/transfer/artifact.tar")
-printf 'buildbot: %d workers, merged exit %s, wall %.1f s; artifact %.1f MiB (tar)\n' "$WORKERS" "$sharded_code" \
-  "$(echo "$t1 - $t0" | bc)" "$(echo "$artifact_bytes / 1048576" | bc -l)"
+sharded_code=$(cat "$result/exit-code")
+# The check build's Buildbot result (0 success, 1 warnings, 2 failure, 4 exception), from the
+# master's database once the build has finished (its last step writes the exit code).
+bb_result=$(python3 -c 'import sqlite3, sys, time
+for _ in range(120):
+    r = sqlite3.connect(sys.argv[1]).execute("select results from builds b join builders r on b.builderid = r.id"
+                                             " where r.name = ? and b.number = 1", ("kgate-check",)).fetchone()
+    if r and r[0] is not None:
+        break
+    time.sleep(0.5)
+print(r[0] if r and r[0] is not None else "none")' "$WORK/master/state.sqlite")
+waves=$(grep -c "^" <(ls "$WORK/master/transfer/check-1" | grep -o '^wave[0-9]*' | sort -u))
+artifact_bytes=$(stat -c %s "$WORK/master/transfer/check-1/artifact.tar")
+printf 'buildbot: %d workers, merged exit %s, build result %s, %d waves, wall %.1f s; artifact %.1f MiB (tar)\n' \
+  "$WORKERS" "$sharded_code" "$bb_result" "$waves" "$(echo "$t1 - $t0" | bc)" "$(echo "$artifact_bytes / 1048576" | bc -l)"
 [ "$SINGLE" = 1 ] || exit 0
 
 if [ -n "${SINGLE_REPORT:-}" ]; then
@@ -83,14 +108,15 @@ else
   single_dir=$WORK/single
   t2=$(date +%s.%N)
   set +e
-  KGATE_CACHE=$BUILD_CACHE "$KGATE" check --tree "$TREE" --series "$SERIES" --pipeline "$PIPELINE" \
+  if [ -n "$BASE" ]; then what=(--base "$BASE" --head "$HEAD"); else what=(--series "$SERIES"); fi
+  KGATE_CACHE=$BUILD_CACHE "$KGATE" check --tree "$TREE" "${what[@]}" --pipeline "$PIPELINE" \
     --report-dir "$single_dir" > "$WORK/single.log" 2>&1
   single_code=$?
   set -e
   t3=$(date +%s.%N)
   printf 'one machine: exit %s, wall %.1f s\n' "$single_code" "$(echo "$t3 - $t2" | bc)"
 fi
-python3 - "$WORK/result/report/report.json" "$single_dir/report.json" "$sharded_code" "$single_code" <<'PY'
+python3 - "$result/report/report.json" "$single_dir/report.json" "$sharded_code" "$single_code" <<'PY'
 import json, sys
 def verdicts(path):
     return {w["workload"]: (w["verdict"]["outcome"], w["baseValues"], w["candidateValues"])

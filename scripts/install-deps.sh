@@ -1,13 +1,31 @@
 #!/usr/bin/env bash
-# Installs the Debian packages kgate needs (idempotent; quiet when all present).
+# Installs the Debian packages kgate needs (idempotent; quiet when all present):
+# the runtime set (scripts/install-runtime.sh: what a job running a built kgate
+# needs) plus the Swift build's headers, the kernel build tools, the guest's tools.
+#   bash scripts/install-deps.sh           everything: kgate, its tests and the CI lint
+#   bash scripts/install-deps.sh --swift   what `swift build` links against (the first
+#                                          step of scripts/demo.sh; the rest installs
+#                                          while kgate compiles)
+#   bash scripts/install-deps.sh --main    what the main job needs (`kgate check`:
+#                                          build, boot, measure): no test-only packages
 set -euo pipefail
-packages=(
-  libgit2-dev libcurl4-openssl-dev zlib1g-dev libssl-dev pkg-config
+swift_packages=(libgit2-dev libcurl4-openssl-dev zlib1g-dev libssl-dev pkg-config)
+main_packages=(
   gcc libc6-dev make flex bison bc perl libelf-dev ccache xz-utils lz4 cpio kmod
   linux-source-6.12
-  qemu-system-x86 busybox-static iperf3 sockperf iproute2 python3 git diffutils time
-  python3-venv buildbot buildbot-worker
+  qemu-system-x86 busybox-static iperf3 sockperf iproute2 git diffutils
 )
+# Only the tests and benchmarks use these: scripts/test-times.py, /usr/bin/time,
+# the Buildbot end-to-end tests, the CI templates' schema check (venv below).
+test_packages=(python3 time python3-venv python3-yaml buildbot buildbot-worker)
+case "${1:-}" in
+  --swift) packages=("${swift_packages[@]}") ;;
+  --main) packages=("${swift_packages[@]}" "${main_packages[@]}") ;;
+  "") packages=("${swift_packages[@]}" "${main_packages[@]}" "${test_packages[@]}") ;;
+  *) echo "usage: $0 [--swift|--main]" >&2; exit 64 ;;
+esac
+# The runtime set first, except for --swift (compiling needs none of it).
+[ "${1:-}" = "--swift" ] || bash "$(dirname "$0")/install-runtime.sh"
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -16,8 +34,11 @@ if ((${#missing[@]})); then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   echo "kgate: installing ${missing[*]}" >&2
   $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
+  # The newcomer's modes skip recommends; the full set keeps them (Buildbot's, for one).
+  recommends=(); [ -z "${1:-}" ] || recommends=(--no-install-recommends)
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${recommends[@]}" "${missing[@]}"
 fi
+[ -z "${1:-}" ] || exit 0
 # The CI templates' offline schema check (scripts/lint-ci.sh): check-jsonschema from
 # PyPI in its own venv; its vendored GitHub/GitLab schemas need no network at run time.
 lint_venv="${KGATE_LINT_VENV:-/opt/kgate-lint}"

@@ -19,6 +19,15 @@ public struct ArtifactManifest: Codable, Sendable, Equatable {
         public var sha256: String
     }
 
+    /// The patchwork series a check's artifact was exported from (`--patchwork URL --series ID`):
+    /// `kgate merge --post-patchwork` posts to its patches without fetching the series again.
+    public struct PatchworkOrigin: Codable, Sendable, Equatable {
+        public var url: String
+        public var series: Int
+        public var patches: [Int]
+        public init(url: String, series: Int, patches: [Int]) { self.url = url; self.series = series; self.patches = patches }
+    }
+
     public var format: Int
     /// How the merge stores the run: a check, or a nightly (`kgate nightly` finds its last good night).
     public var kind: RunKind
@@ -37,13 +46,16 @@ public struct ArtifactManifest: Codable, Sendable, Equatable {
     public var candidateBuild: String
     public var guestImage: String
     public var files: [File]
+    public var patchwork: PatchworkOrigin?
 
     /// A manifest's comparison, before `ArtifactWriter` adds the layout and the files.
     public static func header(kind: RunKind, tree: String, base: String, candidate: String, seriesSubject: String?,
-                              patchsetHash: String?, commits: [RunCommit], pipeline: String, pipelineDigest: String) -> ArtifactManifest {
+                              patchsetHash: String?, commits: [RunCommit], pipeline: String, pipelineDigest: String,
+                              patchwork: PatchworkOrigin? = nil) -> ArtifactManifest {
         ArtifactManifest(format: formatVersion, kind: kind, tree: tree, base: base, candidate: candidate, seriesSubject: seriesSubject,
                          patchsetHash: patchsetHash, commits: commits, pipeline: pipeline, pipelineDigest: pipelineDigest,
-                         configHash: "", baseBuild: "", candidateBuild: "", guestImage: "", files: [])
+                         configHash: "", baseBuild: "", candidateBuild: "", guestImage: "", files: [],
+                         patchwork: patchwork)
     }
 
     /// Bounds for untrusted artifacts.

@@ -22,9 +22,16 @@ struct ArtifactOptions: ParsableArguments {
     @Option(help: ArgumentHelp("With --export: the base revision (default: the series' base-commit, else HEAD).", valueName: "rev"))
     var base: String?
 
-    @Option(help: ArgumentHelp("With --export and no --series: compare --base with this revision (a nightly; merged as one).",
+    @Option(help: ArgumentHelp("With --export and no --series: compare --base with this revision (a pull request's head).",
                                valueName: "rev"))
     var head: String?
+
+    @Flag(help: "With --export --head: a nightly comparison (the merge stores it as a nightly run).")
+    var nightly = false
+
+    @Option(help: ArgumentHelp("With --export: the patchwork instance --series is a series id of (kept in the manifest "
+                               + "for kgate merge --post-patchwork).", valueName: "url"))
+    var patchwork: String?
 }
 
 extension Build {
@@ -37,11 +44,30 @@ extension Build {
         }
         guard let dir = artifact.export else { return nil }
         guard (artifact.series == nil) != (artifact.head == nil) else {
-            throw KGateError.usage("kgate build --export needs either --series SOURCE (a check) or --head REV (a nightly)",
-                                   fix: "kgate build --export DIR --series patches.mbox --pipeline premerge")
+            throw KGateError.usage("kgate build --export needs either --series SOURCE (a check) or --head REV (a pull request, "
+                                   + "or with --nightly a nightly), not both",
+                                   fix: "kgate build --export DIR --series patches.mbox --pipeline premerge, or "
+                                       + "kgate build --export DIR --tree T --base REV --head REV")
         }
-        let request = CheckRequest(tree: treeOption.tree, base: artifact.base, series: artifact.series, pipeline: pipeline)
-        _ = try ArtifactExporter(paths: global.paths).export(request, head: artifact.head, to: URL(fileURLWithPath: dir))
+        if artifact.head != nil && treeOption.tree == nil {
+            throw KGateError.usage("--head needs --tree NAME (the repository holding both revisions)",
+                                   fix: "kgate tree add CLONE --name T, then --tree T --base REV --head REV")
+        }
+        if artifact.nightly && artifact.head == nil {
+            throw KGateError.usage("--nightly needs --head REV", fix: "kgate build --export DIR --nightly --base GOOD --head HEAD")
+        }
+        var request = CheckRequest(tree: treeOption.tree, base: artifact.base, series: artifact.series, pipeline: pipeline)
+        request.head = artifact.head
+        if let url = artifact.patchwork {
+            guard let s = artifact.series, let id = Int(s), id > 0 else {
+                throw KGateError.usage("with --patchwork, --series is the patchwork series id (a number)",
+                                       fix: "e.g. --patchwork https://patchwork.kernel.org --series 123456")
+            }
+            request.series = nil
+            request.patchwork = PatchworkSeriesRef(baseURL: url, seriesID: id)
+        }
+        _ = try ArtifactExporter(paths: global.paths).export(request, kind: artifact.nightly ? .nightly : .check,
+                                                             to: URL(fileURLWithPath: dir))
         emit(dir)
         return KGateExitCode.pass
     }

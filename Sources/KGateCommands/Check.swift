@@ -14,7 +14,8 @@ struct Check: ParsableCommand {
         Applies the series on the base, builds both kernels, boots both, runs the pipeline's \
         workloads with adaptive A/B trials and decides. Without --tree the embedded default is \
         used: Debian's Linux 6.12 source, imported into the cache on first use, its head as base. \
-        Exit codes: 0 pass, 1 throughput regression, 2 broken patch (does not apply, build or \
+        The pull-request form, --tree T --base REV --head REV, measures the head commit against the base, \
+        no series. Exit codes: 0 pass, 1 throughput regression, 2 broken patch (does not apply, build or \
         boot), 3 inconclusive, 4 infrastructure failure, 64 usage error.
         """)
 
@@ -39,22 +40,11 @@ struct Check: ParsableCommand {
 
     @OptionGroup var pairing: PairingOption
 
-    @Option(name: .customLong("post-patchwork"),
-            help: ArgumentHelp("Post the verdict as a check on this patchwork patch id (needs --patchwork).", valueName: "patch-id"))
-    var postPatchwork: Int?
+    @OptionGroup var patchworkPost: PatchworkPostOptions
 
-    @Option(name: .customLong("patchwork-token-env"),
-            help: ArgumentHelp("The environment variable holding the patchwork API token.", valueName: "var"))
-    var tokenEnv: String = "KGATE_PATCHWORK_TOKEN"
-
-    @Option(name: .customLong("patchwork-token-file"), help: ArgumentHelp("A file holding the patchwork API token.", valueName: "file"))
-    var tokenFile: String?
-
-    @Option(name: .customLong("patchwork-context"), help: ArgumentHelp("The check's context on patchwork.", valueName: "slug"))
-    var context: String = "kgate-throughput"
-
-    @Option(name: .customLong("target-url"), help: ArgumentHelp("A URL for the check's link (the CI job).", valueName: "url"))
-    var targetURL: String?
+    @Option(help: ArgumentHelp("The pull-request form: compare --base with this revision of --tree (no series).",
+                               valueName: "rev"))
+    var head: String?
 
     @Flag(name: .customLong("no-profile"), help: ArgumentHelp(
         "Skip the kernel profile of regressed and improved workloads (two more seeded boots each, deterministic mode)."))
@@ -63,35 +53,33 @@ struct Check: ParsableCommand {
     @OptionGroup var sharding: ShardOptions
 
     func validate() throws {
-        try sharding.validate(hasSeries: from.series != nil || from.lore != nil)
-        if postPatchwork != nil && from.patchwork == nil { throw ValidationError("--post-patchwork needs --patchwork URL") }
+        try sharding.validate(hasSeries: from.series != nil || from.lore != nil || head != nil)
+        if patchworkPost.patchID != nil && from.patchwork == nil { throw ValidationError("--post-patchwork needs --patchwork URL") }
+        if head != nil {
+            if from.series != nil || from.lore != nil || from.patchwork != nil {
+                throw ValidationError("--head compares two revisions of --tree: drop --series/--lore/--patchwork (or drop --head)")
+            }
+            if tree.tree == nil || base == nil { throw ValidationError("--head needs --tree NAME and --base REV (the pull request's base)") }
+        }
     }
 
     func run() throws {
         try reportingErrors(global, verb: "check") {
             if let code = try runShard() { return code }
             let paths = global.paths
-            let (source, patchworkRef) = try from.resolve()
-            var post: PatchworkPost?
-            if let postPatchwork, let patchwork = from.patchwork {
-                post = PatchworkPost(baseURL: patchwork, patchID: postPatchwork, token: try readToken(),
-                                     context: context, targetURL: targetURL)
-            }
+            let (source, patchworkRef) = head == nil ? try from.resolve() : (nil, nil)
+            let post = try patchworkPost.post(baseURL: from.patchwork ?? "")
             var request = CheckRequest(
                 tree: tree.tree, base: base, series: source, loreURL: from.loreURL,
                 patchwork: patchworkRef, pipeline: pipelineOption.pipeline, mode: measurement.mode,
                 reportDir: reports.url, onlyWorkloads: onlyWorkload, post: post)
             request.pairing = pairing.pairing
             request.profile = !noProfile
+            request.head = head
             let outcome = try CheckDriver(paths: paths).run(request)
             emit(outcome.summary)
             Console.shared.line("kgate check: exit \(outcome.exitCode) (\(RunReport.meaning(ofExitCode: outcome.exitCode)))")
             return outcome.exitCode
         }
-    }
-
-    /// The token comes from a file or an environment variable, never the command line.
-    private func readToken() throws -> String {
-        try readPatchworkToken(file: tokenFile, environmentVariable: tokenEnv)
     }
 }

@@ -13,7 +13,8 @@ struct Merge: ParsableCommand {
         checks they measured one artifact with every trial exactly once, and decides with the pipeline's gate \
         as kgate check does on one machine (trials pair by seed). The run is stored in the results store \
         (a nightly artifact as a nightly run). Exit codes as kgate check: 0 pass, 1 regression, 2 broken patch, \
-        3 inconclusive, 4 infrastructure failure, 64 usage error. When a workload needs more trials, nothing \
+        3 inconclusive, 4 infrastructure failure, 64 usage error. --post-patchwork posts the verdict as kgate \
+        check does (the artifact names the patchwork series). When a workload needs more trials, nothing \
         is stored, the next wave is printed and written to next-wave.json in --report-dir, and the exit code is 3.
         """)
 
@@ -26,6 +27,12 @@ struct Merge: ParsableCommand {
 
     @OptionGroup var reports: ReportOptions
 
+    @OptionGroup var patchworkPost: PatchworkPostOptions
+
+    @Option(help: ArgumentHelp("With --post-patchwork: the patchwork instance (default: the artifact's, from "
+                               + "kgate build --export --patchwork URL --series ID).", valueName: "url"))
+    var patchwork: String?
+
     func validate() throws {
         if directories.isEmpty { throw ValidationError("give the shard directories") }
     }
@@ -34,7 +41,7 @@ struct Merge: ParsableCommand {
         try reportingErrors(global, verb: "merge") {
             let outcome = try MergeDriver(paths: global.paths).run(
                 shardDirectories: directories.map { URL(fileURLWithPath: $0) }, pipeline: pipelineOption.pipeline,
-                reportDir: reports.url)
+                reportDir: reports.url, post: try patchworkPost.post(baseURL: patchwork ?? ""))
             emit(outcome.summary)
             if let wave = outcome.nextWave {
                 emit("next-wave: trials \(wave.trials) workloads \(wave.workloads.joined(separator: ","))")

@@ -95,23 +95,30 @@ public enum Supervisor {
         }
     }
 
-    /// The child's status if it has ended (reaping it and leaving the registry).
-    public static func poll(_ child: ChildProcess) -> (exitCode: Int32, signal: Int32?)? {
+    /// The child's status if it has ended (reaping it and leaving the registry),
+    /// with the CPU seconds (user plus system) it and its waited-for children used.
+    public static func poll(_ child: ChildProcess) -> (exitCode: Int32, signal: Int32?, cpuSeconds: Double)? {
         var status: Int32 = 0
-        let r = waitpid(child.pid, &status, WNOHANG)
+        var usage = rusage()
+        let r = wait4(child.pid, &status, WNOHANG, &usage)
         if r == 0 || (r < 0 && errno == EINTR) { return nil }
         state.withLock { _ = $0.children.remove(child) }
         // Nothing of a finished child outlives it (make's compilers after make was killed).
         if child.leadsGroup { kill(-child.pid, SIGKILL) }
-        if r < 0 { return (128 + SIGKILL, SIGKILL) }  // reaped elsewhere: it is gone
+        if r < 0 { return (128 + SIGKILL, SIGKILL, 0) }  // reaped elsewhere: it is gone
+        let cpu = seconds(usage.ru_utime) + seconds(usage.ru_stime)
         let sig = status & 0x7f
-        return sig == 0 ? ((status >> 8) & 0xff, nil) : (128 + sig, sig)
+        return sig == 0 ? ((status >> 8) & 0xff, nil, cpu) : (128 + sig, sig, cpu)
     }
+
+    static func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1_000_000 }
 
     /// How a wait ended.
     public struct WaitEnd: Sendable, Equatable {
         public var exitCode: Int32
         public var signal: Int32?
+        /// CPU seconds (user plus system) the child used, from `wait4`.
+        public var cpuSeconds: Double = 0
         /// The deadline passed and the child was stopped.
         public var timedOut: Bool
         /// The watcher stopped the child.
@@ -130,25 +137,27 @@ public enum Supervisor {
         let start = Date()
         var lastTick = start
         while true {
-            if let end = poll(child) { return WaitEnd(exitCode: end.exitCode, signal: end.signal, timedOut: false, stopped: false) }
+            if let end = poll(child) {
+                return WaitEnd(exitCode: end.exitCode, signal: end.signal, cpuSeconds: end.cpuSeconds, timedOut: false, stopped: false)
+            }
             usleep(useconds_t(max(0.001, interval) * 1_000_000))
             let now = Date()
             let tick = now.timeIntervalSince(lastTick) >= tickInterval
             if tick { lastTick = now }
             if watch(now.timeIntervalSince(start), tick) {
                 let end = stop(child)
-                return WaitEnd(exitCode: end.exitCode, signal: end.signal, timedOut: false, stopped: true)
+                return WaitEnd(exitCode: end.exitCode, signal: end.signal, cpuSeconds: end.cpuSeconds, timedOut: false, stopped: true)
             }
             if let deadline, now.timeIntervalSince(start) > deadline {
                 let end = stop(child)
-                return WaitEnd(exitCode: end.exitCode, signal: end.signal, timedOut: true, stopped: false)
+                return WaitEnd(exitCode: end.exitCode, signal: end.signal, cpuSeconds: end.cpuSeconds, timedOut: true, stopped: false)
             }
         }
     }
 
     /// SIGTERM to the child's group, SIGKILL after `grace` seconds; reaps it.
     @discardableResult
-    public static func stop(_ child: ChildProcess, grace: Double = Supervisor.grace) -> (exitCode: Int32, signal: Int32?) {
+    public static func stop(_ child: ChildProcess, grace: Double = Supervisor.grace) -> (exitCode: Int32, signal: Int32?, cpuSeconds: Double) {
         kill(child.target, SIGTERM)
         let deadline = Date().addingTimeInterval(grace)
         while Date() < deadline {

@@ -27,6 +27,16 @@ public enum TimingLog {
         /// `success`, `cached`, a boot classification, ….
         public var outcome: String
         public var pid: Int32
+        /// A boot's QEMU CPU seconds (user plus system, `wait4`).
+        public var cpuSeconds: Double?
+        /// A boot's guest seconds per phase (`GuestPhases`), and in all under `total`.
+        public var guestSeconds: [String: Double]?
+
+        public init(kind: String, what: String, seconds: Double, end: Double, context: String?, outcome: String,
+                    pid: Int32, cpuSeconds: Double? = nil, guestSeconds: [String: Double]? = nil) {
+            self.kind = kind; self.what = what; self.seconds = seconds; self.end = end; self.context = context
+            self.outcome = outcome; self.pid = pid; self.cpuSeconds = cpuSeconds; self.guestSeconds = guestSeconds
+        }
     }
 
     public static let variable = "KGATE_TIMINGS"
@@ -49,13 +59,15 @@ public enum TimingLog {
     }
 
     /// Appends one record when timing is on.
-    public static func record(_ kind: String, _ what: String, seconds: Double, outcome: String, end: Date = Date()) {
+    public static func record(_ kind: String, _ what: String, seconds: Double, outcome: String, end: Date = Date(),
+                              cpuSeconds: Double? = nil, guestSeconds: [String: Double]? = nil) {
         guard let file = destination else { return }
         let context = contextProvider.withLock { $0 }?() ?? ProcessInfo.processInfo.environment[contextVariable]
         let record = Record(kind: kind, what: String(what.prefix(fieldLimit)), seconds: seconds,
                             end: end.timeIntervalSince1970,
                             context: context.map { String($0.prefix(fieldLimit)) },
-                            outcome: String(outcome.prefix(fieldLimit)), pid: getpid())
+                            outcome: String(outcome.prefix(fieldLimit)), pid: getpid(),
+                            cpuSeconds: cpuSeconds, guestSeconds: guestSeconds)
         append(record, to: file)
     }
 

@@ -101,11 +101,10 @@ public struct LocalSeriesChecker: SeriesChecker {
 
     public func check(_ job: SeriesJob) throws -> SeriesResult? {
         if fetch, let tree { try Self.fetch(tree: TreeStore(paths: paths).open(tree).info, console: console) }
-        var request = CheckRequest(tree: tree, series: nil,
+        let request = CheckRequest(tree: tree, series: nil,
                                    patchwork: PatchworkSeriesRef(baseURL: job.key.server, seriesID: job.key.seriesID),
                                    pipeline: pipeline, mode: mode, reportDir: job.reportDir)
-        // The series' base-commit when the tree has it, else the tree's head.
-        request.headWhenBaseIsMissing = true
+        // The series' base-commit when the tree has it, else the tree's head (ComparisonPlan.seriesBase).
         do {
             let outcome = try CheckDriver(paths: paths, console: console).run(request)
             return SeriesResult.from(exitCode: outcome.exitCode, verdicts: outcome.verdicts, run: outcome.run)

@@ -20,3 +20,18 @@ public enum SideBySide {
         try results(kernels, mode: mode, body).map { try $0.get() }
     }
 }
+
+extension SideBySide {
+    /// Two stages that do not depend on each other at once, e.g. the candidate's
+    /// build and the guest's preparation (image, KVM probe: it boots the base,
+    /// which is built by then). The first one's failure is thrown before the
+    /// second one's (a broken candidate outranks a probe that failed meanwhile).
+    public static func pair<A: Sendable, B: Sendable>(_ first: @escaping @Sendable () throws -> A,
+                                                      _ second: @escaping @Sendable () throws -> B) throws -> (A, B) {
+        let results = Concurrently.run([0, 1]) { i -> any Sendable in i == 0 ? try first() : try second() }
+        guard let a = try results[0].get() as? A, let b = try results[1].get() as? B else {
+            throw KGateError.infrastructure("a stage run side by side returned the wrong type (a kgate bug)")
+        }
+        return (a, b)
+    }
+}

@@ -13,6 +13,8 @@ public struct CheckRequest: Sendable {
     public var base: String?
     /// A path (mbox, .patch, format-patch directory) or a message-id.
     public var series: String?
+    /// The pull-request form: compare `base` with this revision (no series).
+    public var head: String?
     public var loreURL: String
     public var patchwork: PatchworkSeriesRef?
     public var pipeline: String?
@@ -23,9 +25,6 @@ public struct CheckRequest: Sendable {
     /// Switch pairing off (`PipelineSpec.pairing`), e.g. to measure what it buys.
     /// Overrides the pipeline's pairing (`kgate check --pairing`).
     public var pairing: Pairing?
-    /// Without `base`: use the tree's HEAD when the series' base-commit is not in
-    /// the tree (`kgate watch`), instead of a usage error.
-    public var headWhenBaseIsMissing = false
     /// Profile the regressed and improved workloads (`ProfileStage`); `kgate check --no-profile` skips it.
     public var profile = true
 
@@ -35,19 +34,6 @@ public struct CheckRequest: Sendable {
         self.tree = tree; self.base = base; self.series = series; self.loreURL = loreURL; self.patchwork = patchwork
         self.pipeline = pipeline; self.mode = mode; self.reportDir = reportDir; self.onlyWorkloads = onlyWorkloads
         self.post = post
-    }
-}
-
-/// Where to post the verdict as a patchwork check.
-public struct PatchworkPost: Sendable {
-    public var baseURL: String
-    public var patchID: Int
-    public var token: String
-    public var context: String
-    public var targetURL: String?
-
-    public init(baseURL: String, patchID: Int, token: String, context: String = "kgate-throughput", targetURL: String? = nil) {
-        self.baseURL = baseURL; self.patchID = patchID; self.token = token; self.context = context; self.targetURL = targetURL
     }
 }
 
@@ -77,37 +63,41 @@ public struct CheckDriver: Sendable {
         let config = try KernelStage.config(for: spec)
         let treeName = try request.tree ?? clock.measure("import") { try DefaultTree.ensure(paths: paths, console: console) }
         let repository = try TreeStore(paths: paths).open(treeName)
-        let series = try clock.measure("series") {
-            try SeriesLoader(loreURL: request.loreURL).load(source: request.series, patchwork: request.patchwork)
-        }
-        console.line("series: \(series.patches.count) patch(es)\(series.coverSubject.map { " — \($0)" } ?? ""), v\(series.version)")
-        var wanted = request.base ?? series.baseCommit
-        if request.base == nil, request.headWhenBaseIsMissing, let commit = wanted, (try? repository.resolve(commit)) == nil {
-            console.line("base-commit \(short(commit)) is not in tree \(treeName): the tree's HEAD is the base")
-            wanted = nil
-        }
-        let baseRev = try resolveBase(wanted, repository: repository, explicit: request.base != nil)
         let store = try ResultStore(url: paths.resultsDatabase)
-
-        // Apply: a series that does not apply is a broken patch (exit 2), recorded as a failed run.
-        let candidate: String
-        do {
-            candidate = try clock.measure("apply") {
-                try repository.apply(series.patchesToApply(), onto: baseRev, refName: series.defaultRefName,
-                                     console: console).last ?? baseRev
+        let plan: ComparisonPlan
+        if let head = request.head {
+            plan = try ComparisonPlan.pullRequest(repository, base: request.base, head: head, console: console)
+        } else {
+            let series = try clock.measure("series") {
+                try SeriesLoader(loreURL: request.loreURL).load(source: request.series, patchwork: request.patchwork)
             }
-        } catch {
-            let recorder = try RunRecorder(store: store, start: start(spec, tree: treeName, base: baseRev, candidate: nil,
-                                                                      series: series, mode: request.mode))
-            throw failed(error, recorder: recorder, spec: spec, request: request, clock: clock)
+            console.line("series: \(series.patches.count) patch(es)\(series.coverSubject.map { " — \($0)" } ?? ""), v\(series.version)")
+            let baseRev = try ComparisonPlan.seriesBase(series, explicit: request.base, repository: repository, console: console)
+            // Apply: a series that does not apply is a broken patch (exit 2), recorded as a failed run.
+            let subject = series.coverSubject ?? series.patches.first?.subject
+            do {
+                let candidate = try clock.measure("apply") {
+                    try repository.apply(series.patchesToApply(), onto: baseRev, refName: series.defaultRefName,
+                                         console: console).last ?? baseRev
+                }
+                plan = ComparisonPlan(base: baseRev, candidate: candidate, subject: subject, patchsetHash: series.patchsetHash,
+                                      commits: try ComparisonPlan.seriesCommits(repository, base: baseRev, series: series,
+                                                                                candidate: candidate))
+            } catch {
+                let recorder = try RunRecorder(store: store, start: start(spec, tree: treeName, base: baseRev, candidate: nil,
+                                                                          subject: subject, patchsetHash: series.patchsetHash,
+                                                                          mode: request.mode))
+                throw failed(error, recorder: recorder, spec: spec, request: request, clock: clock)
+            }
+            console.line("applied \(series.patches.count) patch(es) on \(short(baseRev)): candidate \(short(plan.candidate))")
         }
-        console.line("applied \(series.patches.count) patch(es) on \(short(baseRev)): candidate \(short(candidate))")
-        let recorder = try RunRecorder(store: store, start: start(spec, tree: treeName, base: baseRev, candidate: candidate,
-                                                                  series: series, mode: request.mode))
+        let recorder = try RunRecorder(store: store, start: start(spec, tree: treeName, base: plan.base, candidate: plan.candidate,
+                                                                  subject: plan.subject, patchsetHash: plan.patchsetHash,
+                                                                  mode: request.mode))
         do {
-            try recorder.commits(try commits(repository, base: baseRev, series: series, candidate: candidate))
+            try recorder.commits(plan.commits)
             let outcome = try Comparison(spec: spec, config: config, repository: repository, paths: paths, console: console)
-                .run(base: baseRev, candidate: candidate, mode: request.mode, only: request.onlyWorkloads, profile: request.profile,
+                .run(base: plan.base, candidate: plan.candidate, mode: request.mode, only: request.onlyWorkloads, profile: request.profile,
                      recorder: recorder, clock: clock)
             return try finish(outcome, recorder: recorder, spec: spec, request: request, clock: clock)
         } catch {
@@ -134,7 +124,7 @@ public struct CheckDriver: Sendable {
         } catch {
             console.line("warning: could not store or report the failed run: \(KGateError.describe(error))")
         }
-        postReporting(request.post, exitCode: error.exitCode, description: error.what)
+        request.post?.publishReporting(exitCode: error.exitCode, description: error.what, console: console)
         return error
     }
 
@@ -152,67 +142,14 @@ public struct CheckDriver: Sendable {
             console.line("reports: \(dir.path)")
         }
         let worst = verdicts.first { $0.verdict.outcome == overall }
-        try post(request.post, exitCode: exitCode,
-                 description: "\(overall.rawValue)" + (worst.map { ": \($0.workload) \($0.verdict.reason)" } ?? ""))
+        try request.post?.publish(exitCode: exitCode, console: console,
+                                  description: "\(overall.rawValue)" + (worst.map { ": \($0.workload) \($0.verdict.reason)" } ?? ""))
         return CheckOutcome(exitCode: exitCode, run: recorder.run, verdicts: verdicts, summary: summary, reports: files)
     }
 
-    func resolveBase(_ base: String?, repository: KernelRepository, explicit: Bool) throws -> String {
-        let rev = base ?? "HEAD"
-        do {
-            return try repository.resolve(rev)
-        } catch let error as KGateError where error.blame == .input {
-            // Only a name that does not resolve is the user's; a libgit2 failure stays the host's (exit 4).
-            throw KGateError.usage("base revision '\(rev)' is not in tree \(repository.info.name)"
-                                   + (explicit ? "" : " (from the series' base-commit)"),
-                                   location: repository.info.path,
-                                   fix: explicit ? "pass an existing --base" : "pass --base REV for this tree; \(error.what)",
-                                   cause: error)
-        }
-    }
-
-    private func start(_ spec: PipelineSpec, tree: String, base: String, candidate: String?, series: Series,
-                       mode: MeasurementMode?) -> RunStart {
-        RunStart(kind: .check, tree: tree, baseRevision: base, candidateRevision: candidate,
-                 seriesSubject: series.coverSubject ?? series.patches.first?.subject, patchsetHash: series.patchsetHash,
-                 mode: (mode ?? spec.mode).rawValue, pipeline: spec.name)
-    }
-
-    func commits(_ repository: KernelRepository, base: String, series: Series,
-                         candidate: String) throws -> [RunCommit] {
-        let baseInfo = try repository.commit(base)
-        var out = [RunCommit(role: "base", commit: base, subject: baseInfo.subject, author: baseInfo.authorName)]
-        for p in series.patches {
-            out.append(RunCommit(role: "patch", commit: "", subject: "[\(p.index)/\(p.total)] \(p.subject)",
-                                 author: "\(p.author.name) <\(p.author.email)>"))
-        }
-        out.append(RunCommit(role: "candidate", commit: candidate, subject: series.patches.last?.subject ?? "", author: ""))
-        return out
-    }
-
-    /// Posts a failure's check; a failing post is reported, not thrown (the
-    /// run's own error is the one that matters).
-    private func postReporting(_ post: PatchworkPost?, exitCode: Int32, description: String) {
-        do {
-            try self.post(post, exitCode: exitCode, description: description)
-        } catch {
-            console.line("warning: could not post the check to patchwork: \(error)")
-        }
-    }
-
-    /// Posts the verdict as a patchwork check: success, fail (regression or
-    /// broken patch), or warning (inconclusive, infrastructure).
-    private func post(_ post: PatchworkPost?, exitCode: Int32, description: String) throws {
-        guard let post else { return }
-        let state: PatchworkClient.CheckState
-        switch exitCode {
-        case KGateExitCode.pass: state = .success
-        case KGateExitCode.regression, KGateExitCode.brokenPatch: state = .fail
-        default: state = .warning
-        }
-        try PatchworkClient(baseURL: post.baseURL, token: post.token)
-            .postCheck(patchID: post.patchID, state: state, context: post.context, targetURL: post.targetURL,
-                       description: description)
-        console.line("posted a '\(state.rawValue)' check to patchwork patch \(post.patchID)")
+    private func start(_ spec: PipelineSpec, tree: String, base: String, candidate: String?, subject: String?,
+                       patchsetHash: String?, mode: MeasurementMode?) -> RunStart {
+        RunStart(kind: .check, tree: tree, baseRevision: base, candidateRevision: candidate, seriesSubject: subject,
+                 patchsetHash: patchsetHash, mode: (mode ?? spec.mode).rawValue, pipeline: spec.name)
     }
 }

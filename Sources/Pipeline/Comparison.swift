@@ -32,14 +32,18 @@ public struct Comparison: Sendable {
         let baseBuild = try clock.measure("build base") {
             try stage.build(base, role: .base, recorder: recorder, console: console)
         }
-        let candidateBuild = try clock.measure("build candidate") {
-            try stage.build(candidate, role: .candidate, recorder: recorder, baseline: baseBuild, console: console)
-        }
+        // The guest (image, KVM probe of the base kernel) is prepared while the candidate builds.
+        let (candidateBuild, guest) = try SideBySide.pair({
+            try clock.measure("build candidate") {
+                try stage.build(candidate, role: .candidate, recorder: recorder, baseline: baseBuild, console: console)
+            }
+        }, {
+            try GuestStage.prepare(spec, requested: mode, probeKernel: baseBuild.imageURL, paths: paths,
+                                   clock: clock, console: console)
+        })
         for w in candidateBuild.newWarnings.prefix(10) {
             console.line("new warning: \(w.file):\(w.line): \(w.message)")
         }
-        let guest = try GuestStage.prepare(spec, requested: mode, probeKernel: baseBuild.imageURL, paths: paths,
-                                           clock: clock, console: console)
         let workloads = try WorkloadPlan.resolve(spec, mode: guest.mode, only: only)
         let measurement = ABMeasurement(runner: TrialRunner(guest: guest, recorder: recorder), workloads: workloads)
         let verdicts = try measurement.run(base: KernelUnderTest(role: .base, revision: base, image: baseBuild.imageURL),

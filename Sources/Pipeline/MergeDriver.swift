@@ -27,12 +27,17 @@ public struct MergeDriver: Sendable {
         self.console = console
     }
 
-    public func run(shardDirectories: [URL], pipeline: String?, reportDir: URL?) throws -> MergeOutcome {
+    /// `post`: the merged verdict posted as a patchwork check (as `kgate check --post-patchwork`);
+    /// an empty `baseURL` is the artifact's patchwork (`ArtifactManifest.patchwork`).
+    public func run(shardDirectories: [URL], pipeline: String?, reportDir: URL?,
+                    post: PatchworkPost? = nil) throws -> MergeOutcome {
         let clock = StageClock(console: console)
         let shards = try ShardSet.load(shardDirectories)
         let first = shards.results[0], manifest = first.manifest
         let spec = try PipelineLoader.load(pipeline)
         try spec.checkDigest(against: manifest)
+        try spec.checkShardable(console: nil)
+        let post = try Self.target(post, manifest: manifest)
         let workloads = try WorkloadPlan.resolve(spec, mode: .deterministic, only: shards.workloads)
         let base = shards.results.flatMap(\.base).sorted { $0.trial < $1.trial }
         let candidate = shards.results.flatMap(\.candidate).sorted { $0.trial < $1.trial }
@@ -62,7 +67,36 @@ public struct MergeDriver: Sendable {
             return MergeOutcome(exitCode: KGateExitCode.inconclusive, run: nil, verdicts: verdicts, nextWave: wave, summary: line)
         }
         if let reportDir { try? FileManager.default.removeItem(at: reportDir.appendingPathComponent(NextWave.fileName)) }
-        return try store(shards, verdicts: verdicts, spec: spec, reportDir: reportDir, clock: clock)
+        let outcome = try store(shards, verdicts: verdicts, spec: spec, reportDir: reportDir, clock: clock)
+        if let failure = shards.failure {
+            post?.publishReporting(exitCode: outcome.exitCode, description: String(failure.text.prefix(200)), console: console)
+        } else {
+            let overall = GateOutcome.overall(verdicts.map(\.verdict.outcome))
+            let worst = verdicts.first { $0.verdict.outcome == overall }
+            try post?.publish(exitCode: outcome.exitCode, console: console,
+                              description: "\(overall.rawValue)" + (worst.map { ": \($0.workload) \($0.verdict.reason)" } ?? ""))
+        }
+        return outcome
+    }
+
+    /// Where the merged verdict goes: the artifact's patchwork unless one was named,
+    /// and only to a patch of the artifact's series (when it came from patchwork).
+    static func target(_ post: PatchworkPost?, manifest: ArtifactManifest) throws -> PatchworkPost? {
+        guard var post else { return nil }
+        if post.baseURL.isEmpty {
+            guard let origin = manifest.patchwork else {
+                throw KGateError.usage("--post-patchwork: the artifact names no patchwork series",
+                                       fix: "export it with kgate build --export DIR --patchwork URL --series ID, "
+                                           + "or pass --patchwork URL to kgate merge")
+            }
+            post.baseURL = origin.url
+        }
+        if let origin = manifest.patchwork, !origin.patches.isEmpty, !origin.patches.contains(post.patchID) {
+            throw KGateError.usage("--post-patchwork \(post.patchID) is not a patch of patchwork series \(origin.series) "
+                                   + "(patches \(origin.patches.map(String.init).joined(separator: ", ")))",
+                                   fix: "post to one of the series' patches (usually the last)")
+        }
+        return post
     }
 
     /// One stored run, like a check's: commits, builds, every boot and trial, verdicts or the shards' failure.

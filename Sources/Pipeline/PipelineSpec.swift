@@ -33,6 +33,8 @@ public struct PipelineSpec: Sendable, Equatable {
         public var threshold: Double?
         /// Seconds per trial; nil: the workload's own.
         public var duration: Double?
+        /// Warm-up seconds per trial (iperf3 --omit; 0: none); nil: the workload's own.
+        public var warmup: Int?
         public var trials: Trials?
     }
 
@@ -147,12 +149,13 @@ public enum PipelineLoader {
 
         guard let w = root.child("workloads") else { throw root.fail("'workloads' is required") }
         let workloads = try w.items().map { item -> PipelineSpec.WorkloadEntry in
-            try item.onlyKeys(["workload", "threshold", "duration", "trials"])
+            try item.onlyKeys(["workload", "threshold", "duration", "warmup", "trials"])
             guard let name = item.child("workload") else { throw item.fail("'workload' is required") }
             return PipelineSpec.WorkloadEntry(
                 workload: try name.string(),
                 threshold: try item.child("threshold")?.fraction(),
                 duration: try item.child("duration")?.double(range: 0.5...600),
+                warmup: try item.child("warmup").map { Int(try $0.double(range: 0...600).rounded()) },
                 trials: try item.child("trials").map(readTrials))
         }
         guard !workloads.isEmpty else { throw w.fail("at least one workload is required") }

@@ -7,7 +7,8 @@ import Results
 
 /// `kgate check --artifacts DIR --shard K/N --shard-dir OUT`: measures this
 /// shard's slice of trials of every workload on both kernels of an imported
-/// artifact, in deterministic mode (seeded boots pair by seed on any machine).
+/// artifact, in deterministic mode (seeded boots pair by seed on any machine;
+/// a `mode: auto` pipeline is measured so, `kvm`/`tcg` refused: `checkShardable`).
 public struct ShardDriver: Sendable {
     public let paths: CachePaths
     public let console: Console
@@ -24,11 +25,7 @@ public struct ShardDriver: Sendable {
         let artifact = try ImportedArtifact.load(artifacts, paths: paths, console: console)
         let spec = try PipelineLoader.load(pipeline)
         try spec.checkDigest(against: artifact.manifest)
-        guard spec.mode == .deterministic else {
-            throw KGateError.usage("pipeline \(spec.name) measures in \(spec.mode.rawValue) mode; shards need deterministic mode",
-                                   location: spec.source.path,
-                                   fix: "set 'mode: deterministic': only seeded trials pair across machines")
-        }
+        try spec.checkShardable(console: console)
         let workloads = try WorkloadPlan.resolve(spec, mode: .deterministic, only: only)
         let guest = GuestSetup(image: artifact.guestImage, mode: .deterministic, memoryMiB: spec.guest.memoryMiB,
                                paths: paths, seedBase: seedBase, pairing: spec.pairing)

@@ -21,6 +21,7 @@ public enum WorkloadPlan {
         return try spec.workloads.filter { only.isEmpty || only.contains($0.workload) }.map { entry in
             var workload = try WorkloadLoader.load(entry.workload)
             if let d = entry.duration { workload.duration = max(1, Int(d.rounded())) }
+            if let w = entry.warmup { workload.warmup = w }
             let trials = spec.trials(for: entry)
             var gate = GateConfig(threshold: spec.threshold(for: entry, mode: mode), direction: workload.direction,
                                   minTrials: trials.min, maxTrials: trials.max, step: trials.step)

@@ -78,6 +78,10 @@ public struct BootOutcome: Sendable {
     public var guestSecondsToInit: Double?
     /// Answered from the boot memo (`BootMemo`): no QEMU ran, `wallSeconds` is 0.
     public var replayed: Bool
+    /// QEMU's CPU seconds (0 when replayed).
+    public var cpuSeconds: Double = 0
+    /// Where the guest's time went (`GuestPhases`).
+    public var guestPhases: GuestPhases?
 
     public init(classification: BootClass, mode: MeasurementMode, excerpt: String, warnings: [String], consoleLog: URL,
                 blobs: [GuestBlob], planExitCode: Int32?, wallSeconds: Double, wallSecondsToInit: Double?,
@@ -167,18 +171,23 @@ public enum VirtualMachines {
         if !channel.problems.isEmpty {
             console.line("kgate: result channel of \(request.label): \(channel.problems.prefix(3).joined(separator: "; "))")
         }
-        var verdict = BootClassifier.classify(console: BootClassifier.readConsole(consoleLog), run: run, done: channel.done)
+        let consoleLines = BootClassifier.readConsole(consoleLog)
+        var verdict = BootClassifier.classify(console: consoleLines, run: run, done: channel.done)
+        let phases = GuestPhases.parse(consoleLines)
         if run.bootTimedOut || run.runTimedOut {
             // The console goes quiet once the plan runs: say how far the result channel got.
             let last = channel.blobs.last.map { "the last record on the result channel was \($0.name.prefix(120))" } ?? "the result channel is empty"
             verdict.excerpt = "\(last) (\(channel.blobs.count) records)\n" + verdict.excerpt
         }
         TimingLog.record("boot", timingLabel(request, seed: seed, mode: mode),
-                         seconds: run.wallSeconds, outcome: "\(verdict.classification)")
-        let outcome = BootOutcome(classification: verdict.classification, mode: mode, excerpt: verdict.excerpt,
+                         seconds: run.wallSeconds, outcome: "\(verdict.classification)", cpuSeconds: run.cpuSeconds,
+                         guestSeconds: phases.map { $0.seconds.merging(["total": $0.total]) { a, _ in a } })
+        var outcome = BootOutcome(classification: verdict.classification, mode: mode, excerpt: verdict.excerpt,
                                   warnings: verdict.warnings, consoleLog: consoleLog, blobs: channel.blobs,
                                   planExitCode: channel.done, wallSeconds: run.wallSeconds,
                                   wallSecondsToInit: run.wallSecondsToMarker, guestSecondsToInit: verdict.guestSecondsToInit)
+        outcome.cpuSeconds = run.cpuSeconds
+        outcome.guestPhases = phases
         if let memoKey { memo.store(memoKey, outcome) }
         return outcome
     }

@@ -20,6 +20,8 @@ struct QEMURun: Sendable {
     var overflow: String?
     var wallSeconds: Double = 0
     var wallSecondsToMarker: Double?
+    /// QEMU's CPU seconds (user plus system) when it ended.
+    var cpuSeconds: Double = 0
     var stderr: String = ""
 }
 
@@ -96,6 +98,7 @@ enum QEMUWatch {
         }
         run.wallSeconds = Date().timeIntervalSince(start)
         run.exitCode = end.exitCode
+        run.cpuSeconds = end.cpuSeconds
         run.signal = end.signal
         run.stderr = ProcessRunner.readTail(stderrURL, limit: 64 << 10)
         return run

@@ -54,6 +54,7 @@ extension PlanGenerator {
         var s = "# workload \(n): \(w.tool.rawValue), \(run.trials) trial(s) from t\(run.firstTrial)\n"
         s += "kg_workload_\(index)() {\n"
         s += "    kgate_note \(q("workload \(n): setup"))\n"
+        s += "    kg_mark setup\n"
         s += "    kg_teardown\n"
         var steps: [(String, [String])] = [
             ("netns-snd", ["ip", "netns", "add", "snd"]),
@@ -124,20 +125,25 @@ extension PlanGenerator {
             for kg_t in \(run.trialIndices.map(String.init).joined(separator: " ")); do
                 kg_p="\(n).t$kg_t"
                 kgate_note "workload \(n): trial $kg_t"
+                kg_mark snapshot
                 kg_snap "$kg_p.before" \(q(cgroupDir))
                 \(serverLaunch) > "$KG_DIR/server.out" 2> "$KG_DIR/server.err" &
                 kg_spid=$!
                 if kg_wait_listen rcv \(hexPort); then
-        \(trialStart(w))            kgate_run "$kg_p.\(toolBlob)" timeout \(w.duration + w.warmup + 60) "$KG_IP" netns exec snd \(client)
+        \(trialStart(w))            kg_mark measure
+                    kgate_run "$kg_p.\(toolBlob)" timeout \(w.duration + w.warmup + 60) "$KG_IP" netns exec snd \(client)
                 else
                     kg_fail "$kg_p.\(toolBlob)" "the server did not listen on port \(port) within 10 s"
                 fi
-        \(trialStop(w))        kg_stop $kg_spid \(serverGrace)
+        \(trialStop(w))        kg_mark collect
+                kg_stop $kg_spid \(serverGrace)
                 kgate_put "$kg_p.server.out" "$KG_DIR/server.out"
                 kgate_put "$kg_p.server.err" "$KG_DIR/server.err"
                 kg_snap "$kg_p.after" \(q(cgroupDir))
             done
+            kg_mark teardown
             kg_teardown
+            kg_mark poweroff
             return 0
         }
 

@@ -3,29 +3,43 @@ import KGateCore
 import Testing
 import TestSupport
 
-/// The short version of benchmarks/buildbot.sh: a real Buildbot master and two
-/// workers on 127.0.0.1 (own caches) run a sharded check of the regressing
-/// example (one workload, 2 then 2 trials: Fixtures/shard.yaml), and the merged
-/// verdict and samples must agree with `kgate check` on one machine. Not the
-/// benign example: with 2 pairs its verdict hangs on whether a pair is
-/// bit-identical, which a repeated seeded boot does not always give.
+/// benchmarks/buildbot.sh with pipelines/ci/buildbot/master.cfg as shipped: a real
+/// Buildbot master and two workers on 127.0.0.1 run a sharded check of the
+/// regressing example with the shipped premerge pipeline (mode: auto, which shards
+/// measure deterministically), the series handed over as a `buildbot sendchange`
+/// property; the master loops waves until the gate decides. The merged samples,
+/// verdict and exit code must equal `kgate check` on one machine, and the check
+/// build's Buildbot result must be that exit code's (1 → FAILURE).
+/// The workers share the test run's cache (one host), so the seeded boots the
+/// one-machine check made are replayed (KGATE_REMEASURE=0).
 @Suite(.serialized, .tags(.endToEnd), .needs(.kernelSource, .qemu, .buildbot)) struct BuildbotEndToEndTests {
+    static let series = TestEnv.packageRoot.appendingPathComponent("pipelines/examples/regress-tcp-rcv-audit.mbox").path
+
+    /// Buildbot's result codes (buildbot.process.results) for kgate's exit codes, as master.cfg decodes them.
+    static let buildbotResult: [Int32: Int] = [0: 0, 1: 2, 2: 2, 3: 1, 4: 4]
+
     init() throws {
         try SharedKernel.ensureTree()
     }
 
-    @Test func shardedCheckThroughBuildbotMatchesOneMachine() throws {
+    @Test func shardedPremergeCheckThroughBuildbotMatchesOneMachine() throws {
         let script = TestEnv.packageRoot.appendingPathComponent("benchmarks/buildbot.sh").path
-        // The single-machine twin is the one ShardEndToEndTests compares with (run once per test process).
-        let single = try SharedCheck.singleMachine(series: ShardEndToEndTests.series, pipeline: ShardEndToEndTests.pipeline)
-        let r = try ProcessRunner.run("/bin/bash", [script], cwd: TestEnv.packageRoot, environment: [
-            "KGATE_BIN": TestEnv.kgateBinary.path, "KGATE_CACHE": TestEnv.cache.root.path,
-            "PIPELINE": ShardEndToEndTests.pipeline, "SERIES": ShardEndToEndTests.series, "TREE": TestEnv.defaultTreeName,
-            "TIMEOUT": "1500", "SINGLE_REPORT": single.reportDir.path, "SINGLE_EXIT": String(single.exitCode),
-        ], timeout: 1800)
+        // Deterministic, as the shards measure an auto pipeline (the same seeds, so its boots are theirs).
+        let single = try SharedCheck.singleMachine(series: Self.series, pipeline: "premerge", extra: ["--mode", "deterministic"])
+        #expect(single.exitCode == 1, "the regressing example: \(single.stderr.suffix(2000))")
+        var env = ["KGATE_BIN": TestEnv.kgateBinary.path, "KGATE_CACHE": TestEnv.cache.root.path,
+                   "WORKER_CACHE": TestEnv.cache.root.path, "KGATE_REMEASURE": "0",
+                   "PIPELINE": "premerge", "SERIES": Self.series, "TREE": TestEnv.defaultTreeName,
+                   "TIMEOUT": "1500", "SINGLE_REPORT": single.reportDir.path, "SINGLE_EXIT": String(single.exitCode)]
+        env[TimingLog.contextVariable] = TestEnv.currentTestName
+        let start = Date()
+        let r = try ProcessRunner.run("/bin/bash", [script], cwd: TestEnv.packageRoot, environment: env, timeout: 1800)
         #expect(r.exitCode == 0, "stdout: \(r.stdout.suffix(2000))\nstderr: \(r.stderr.suffix(2000))")
-        #expect(r.stdout.contains("buildbot: 2 workers, merged exit"))
+        let expected = try #require(Self.buildbotResult[single.exitCode])
+        #expect(r.stdout.contains("buildbot: 2 workers, merged exit \(single.exitCode), build result \(expected),"),
+                "stdout: \(r.stdout.suffix(2000))")
         #expect(r.stdout.contains("verdicts agree"))
         #expect(r.stdout.contains("one machine: exit \(single.exitCode) (run before"))
+        print("buildbot: sharded premerge check \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
     }
 }

@@ -74,7 +74,7 @@ import TestSupport
         try wave("3-4")
         let final = try merge()
 
-        // The single-machine twin is shared with BuildbotEndToEndTests (run once per test process).
+        // The single-machine twin (SharedCheck: run once per test process).
         let check = try SharedCheck.singleMachine(series: Self.series, pipeline: Self.pipeline)
         #expect(final.exitCode == check.exitCode, "merge stderr: \(final.stderr.suffix(1500))")
         let a = try Self.verdicts(merged), b = try Self.verdicts(check.reportDir)

@@ -89,7 +89,7 @@ struct WatchEndToEndTests {
         let pw = try FakePatchwork(world)
         defer { pw.stop() }
         let log = try TestEnv.temporaryDirectory("watch-kill").appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let output = try FileHandle(forWritingTo: log)
         let process = Process()
         process.executableURL = TestEnv.kgateBinary

@@ -44,6 +44,20 @@ import TestSupport
         #expect(Self.waitUntil(3) { kill(-child.pid, 0) != 0 })
     }
 
+    /// A boot's QEMU CPU seconds come from `wait4` when the child is reaped.
+    @Test func waitReportsTheChildsCPUSeconds() throws {
+        let sh = try #require(ProcessRunner.which("sh"))
+        let busy = try Supervisor.spawn(sh, ["-c", "i=0; while [ $i -lt 200000 ]; do i=$((i + 1)); done"],
+                                        environment: ProcessInfo.processInfo.environment,
+                                        stdin: -1, stdout: -1, stderr: -1)
+        let end = Supervisor.wait(busy)
+        #expect(end.exitCode == 0)
+        #expect(end.cpuSeconds > 0.05)
+        let idle = try Supervisor.spawn(sh, ["-c", "sleep 0.3"], environment: ProcessInfo.processInfo.environment,
+                                        stdin: -1, stdout: -1, stderr: -1)
+        #expect(Supervisor.wait(idle).cpuSeconds < 0.1)
+    }
+
     @Test func stopEscalatesToKillWhenTermIsIgnored() throws {
         let sh = try #require(ProcessRunner.which("sh"))
         let child = try Supervisor.spawn(sh, ["-c", "trap '' TERM; while :; do sleep 0.1; done"],

@@ -69,3 +69,23 @@ extension Result {
         return false
     }
 }
+
+/// Two independent stages at once (the candidate's build and the guest's preparation).
+@Suite(.tags(.unit)) struct SideBySidePairTests {
+    struct Failed: Error, Equatable { var which: Int }
+
+    @Test func bothRunAtOnceAndTheFirstFailureOutranksTheSecond() throws {
+        let gauge = ConcurrentlyTests.Gauge()
+        let (a, b) = try SideBySide.pair({ () -> Int in
+            gauge.enter(0); defer { gauge.leave() }; usleep(300_000); return 1
+        }, { () -> String in
+            gauge.enter(1); defer { gauge.leave() }; usleep(300_000); return "two"
+        })
+        #expect(a == 1 && b == "two")
+        #expect(gauge.state.withLock { $0.peak } == 2)
+        #expect(throws: Failed(which: 1)) {
+            try SideBySide.pair({ () -> Int in usleep(100_000); throw Failed(which: 1) }, { () -> Int in throw Failed(which: 2) })
+        }
+        #expect(throws: Failed(which: 2)) { try SideBySide.pair({ 1 }, { () -> Int in throw Failed(which: 2) }) }
+    }
+}

@@ -81,9 +81,9 @@ import TestSupport
         #expect(spec.workloads[0].threshold == 0.03)
         #expect(spec.workloads[0].duration == 2)
         #expect(spec.workloads[1].threshold == 0.05)
-        #expect(spec.threshold(for: PipelineSpec.WorkloadEntry(workload: "x", threshold: nil, duration: nil, trials: nil),
+        #expect(spec.threshold(for: PipelineSpec.WorkloadEntry(workload: "x", threshold: nil, duration: nil, warmup: nil, trials: nil),
                                mode: .tcg) == 0.05)
-        #expect(spec.threshold(for: PipelineSpec.WorkloadEntry(workload: "x", threshold: nil, duration: nil, trials: nil),
+        #expect(spec.threshold(for: PipelineSpec.WorkloadEntry(workload: "x", threshold: nil, duration: nil, warmup: nil, trials: nil),
                                mode: .deterministic) == 0.02)
     }
 
@@ -151,12 +151,14 @@ import TestSupport
             workloads:
               - workload: tcp-stream-10ms
                 duration: 2
+                warmup: 0
               - workload: tcp-4flows
                 threshold: 4%
             """))
         let plan = try WorkloadPlan.resolve(spec, mode: .deterministic)
         #expect(plan.map(\.spec.name) == ["tcp-stream-10ms", "tcp-4flows"])
         #expect(plan[0].spec.duration == 2)
+        #expect(plan[0].spec.warmup == 0 && plan[1].spec.warmup == 1)
         #expect(plan[0].gate.threshold == 0.02)
         #expect(plan[1].gate.threshold == 0.04)
         let realTime = try WorkloadPlan.resolve(spec, mode: .tcg, only: ["tcp-stream-10ms"])

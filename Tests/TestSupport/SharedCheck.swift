@@ -15,14 +15,14 @@ public enum SharedCheck {
 
     private static let runs = Mutex<[String: Outcome]>([:])
 
-    /// `kgate check --tree <default> --series SERIES --pipeline PIPELINE` with a report
+    /// `kgate check --tree <default> --series SERIES --pipeline PIPELINE [EXTRA…]` with a report
     /// directory, run on the first call for these arguments and remembered.
-    public static func singleMachine(series: String, pipeline: String) throws -> Outcome {
-        let key = series + "\u{0}" + pipeline
+    public static func singleMachine(series: String, pipeline: String, extra: [String] = []) throws -> Outcome {
+        let key = ([series, pipeline] + extra).joined(separator: "\u{0}")
         if let done = runs.withLock({ $0[key] }) { return done }
         let reports = try TestEnv.temporaryDirectory("single-machine")
         let r = try TestEnv.kgate(["check", "--tree", TestEnv.defaultTreeName, "--series", series,
-                                   "--pipeline", pipeline, "--report-dir", reports.path])
+                                   "--pipeline", pipeline, "--report-dir", reports.path] + extra)
         let outcome = Outcome(exitCode: r.exitCode, reportDir: reports, stderr: r.stderr)
         // Suites run serialized (--no-parallel); a concurrent first call would only run it twice.
         runs.withLock { $0[key] = outcome }

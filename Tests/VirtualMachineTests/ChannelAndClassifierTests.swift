@@ -117,3 +117,31 @@ import TestSupport
         #expect(throws: KGateError.self) { try KernelImage.release(of: URL(fileURLWithPath: "/bin/busybox")) }
     }
 }
+
+/// Where a boot's guest time went, from the console's marks.
+@Suite(.tags(.unit)) struct GuestPhasesTests {
+    @Test func phasesRunFromMarkToMarkAndTheLastOneToDone() throws {
+        let console = [
+            "[    0.153359] Run /init as init process",
+            "kgate: init reached uptime=0.15",
+            "kgate: phase setup uptime=0.17",
+            "kgate: phase snapshot uptime=0.24",
+            "kgate: phase measure uptime=0.39",
+            "[    1.372819] random: crng init done",
+            "kgate: phase collect uptime=3.60",
+            "kgate: phase snapshot uptime=3.70",
+            "kgate: phase measure uptime=3.80",
+            "kgate: phase collect uptime=4.80",
+            "kgate: phase teardown uptime=4.90",
+            "kgate: phase bogus uptime=x",
+            "[    5.000000] kgate: done rc=0",
+        ]
+        let p = try #require(GuestPhases.parse(console))
+        #expect(p.total == 5)
+        func near(_ name: String, _ value: Double) -> Bool { abs((p.seconds[name] ?? -1) - value) < 1e-9 }
+        #expect(near("boot", 0.15) && near("plan", 0.02) && near("setup", 0.07))
+        #expect(near("snapshot", 0.25) && near("measure", 4.21) && near("collect", 0.2) && near("teardown", 0.1))
+        #expect(p.seconds["bogus"] == nil)
+        #expect(GuestPhases.parse(["no init here"]) == nil)
+    }
+}

@@ -49,6 +49,25 @@ import TestSupport
         #expect(PlannedRun(spec: w, trials: 3, firstTrial: 5).trialIndices == [5, 6, 7])
     }
 
+    /// Where a trial's guest time goes (`GuestPhases` reads the marks) and the
+    /// crng seeded from the boot's seed (`kgate-mm seed`) before any workload.
+    @Test func plansMarkTheirPhasesAndSeedTheCrngFirst() throws {
+        let w = WorkloadSpec(name: "x", tool: .iperf3TCP, duration: 1, warmup: 0)
+        let s = PlanGenerator.script([PlannedRun(spec: w, trials: 2)])
+        try checkSyntax(s)
+        let order = ["kgate-mm seed", "kg_mark setup", "kg_mark snapshot", "kg_mark measure", "kgate_run", "kg_mark collect",
+                     "kg_mark teardown", "kg_mark poweroff"]
+        let at = try order.map { try #require(s.range(of: $0)?.lowerBound, "\($0) missing") }
+        #expect(at == at.sorted())
+        #expect(s.contains("echo \"kgate: phase $1 uptime=$kg_up\" > /dev/console"))
+        // Workloads in a memory cgroup keep the crng's jitter wait (memcg-sockpressure's clamp depends on it).
+        for name in ["memcg-sockpressure", "tcp-memcg"] {
+            let memcg = try #require(try WorkloadLoader.builtins().first { $0.name == name })
+            #expect(!PlanGenerator.script([PlannedRun(spec: memcg, trials: 1), PlannedRun(spec: w, trials: 1)])
+                .contains("kgate-mm seed"))
+        }
+    }
+
     @Test func quotingSurvivesHostileText() {
         #expect(PlanGenerator.q("a'b") == #"'a'\''b'"#)
     }

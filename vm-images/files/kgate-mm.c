@@ -14,7 +14,16 @@
  *   kgate-mm thp             fault MADV_HUGEPAGE regions in a loop: with THP
  *                            defrag=defer each fault that finds no order-9
  *                            block wakes kswapd at order 9.
- * It runs until killed. Errors go to stderr with exit status 1.
+ *   kgate-mm seed            credit 256 bits derived from kgate.seed=N on the
+ *                            kernel command line to the guest's random pool
+ *                            (RNDADDENTROPY), so the crng is ready at once:
+ *                            without it the first getrandom() (iperf3's)
+ *                            blocks for ~1 s of guest time of busy jitter
+ *                            entropy. Same seed, same bytes: repeats stay exact.
+ *                            No kgate.seed (real-time modes): does nothing.
+ *                            Plans with a memory cgroup do not run it (see
+ *                            docs/DESIGN.md, "Seeds and paired statistics").
+ * frag, touch and thp run until killed. Errors go to stderr with exit status 1.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +32,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/random.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -131,10 +142,39 @@ static int thp(void) {
     }
 }
 
+static uint64_t splitmix(uint64_t *x) {
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static int seed(void) {
+    char line[4096];
+    FILE *f = fopen("/proc/cmdline", "r");
+    if (!f) return fail("open /proc/cmdline");
+    size_t n = fread(line, 1, sizeof line - 1, f);
+    fclose(f);
+    line[n] = 0;
+    const char *at = strstr(line, "kgate.seed=");
+    if (!at || (at != line && at[-1] != ' ')) return 0;
+    uint64_t x = strtoull(at + strlen("kgate.seed="), NULL, 10);
+    struct { int entropy_count; int buf_size; uint64_t words[4]; } info;
+    info.entropy_count = 256;
+    info.buf_size = sizeof info.words;
+    for (int i = 0; i < 4; i++) info.words[i] = splitmix(&x);
+    int fd = open("/dev/urandom", O_WRONLY);
+    if (fd < 0) return fail("open /dev/urandom");
+    if (ioctl(fd, RNDADDENTROPY, &info) != 0) return fail("RNDADDENTROPY");
+    close(fd);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "seed") == 0) return seed();
     if (argc == 3 && strcmp(argv[1], "frag") == 0) return frag(atol(argv[2]));
     if (argc == 3 && strcmp(argv[1], "touch") == 0) return touch(argv[2]);
     if (argc >= 2 && strcmp(argv[1], "thp") == 0) { if (argc == 3) thp_nap_ms = atol(argv[2]); return thp(); }
-    fprintf(stderr, "usage: kgate-mm frag KEEP_MIB | touch FILE | thp\n");
+    fprintf(stderr, "usage: kgate-mm frag KEEP_MIB | touch FILE | thp | seed\n");
     return 2;
 }
