@@ -33,23 +33,26 @@ let package = Package(
         .target(name: "VirtualMachine", dependencies: ["KGateCore"]),
         .target(name: "Workloads", dependencies: ["KGateCore", "VirtualMachine", .product(name: "Yams", package: "Yams")]),
         .target(name: "Gate", dependencies: ["KGateCore"]),
-        .target(name: "Results", dependencies: ["KGateCore", "Gate", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Guest kernel profiles: System.map symbols, samples per function, base against candidate.
+        .target(name: "KernelProfile", dependencies: ["KGateCore"]),
+        .target(name: "Results", dependencies: ["KGateCore", "Gate", "KernelProfile", .product(name: "GRDB", package: "GRDB.swift")]),
         // Trials, seeded boots, base and candidate side by side, the one gate step.
         .target(name: "Measurement", dependencies: [
-            "KGateCore", "GuestImage", "VirtualMachine", "Workloads", "Gate", "Results",
+            "KGateCore", "GuestImage", "VirtualMachine", "Workloads", "Gate", "Results", "KernelProfile",
         ]),
         // Artifact transport: export layout, manifest, import; shard and next-wave files.
         .target(name: "Artifacts", dependencies: ["KGateCore", "KernelBuild", "Results"]),
         .target(name: "Pipeline", dependencies: [
             "KGateCore", "KernelTree", "PatchSeries", "KernelBuild", "GuestImage",
-            "VirtualMachine", "Workloads", "Gate", "Results", "Measurement", "Artifacts", .product(name: "Yams", package: "Yams"),
+            "VirtualMachine", "Workloads", "Gate", "Results", "Measurement", "Artifacts", "KernelProfile",
+            .product(name: "Yams", package: "Yams"),
         ]),
         // The patchwork list bot: events poller, exactly-once claims, one check per patch.
         .target(name: "ListBot", dependencies: ["KGateCore", "HTTPClient", "KernelTree", "PatchSeries", "Gate", "Results", "Pipeline"]),
         .target(name: "KGateCommands", dependencies: [
             "KGateCore", "KernelTree", "PatchSeries", "KernelBuild", "GuestImage",
             "VirtualMachine", "Workloads", "Gate", "Results", "Measurement", "Artifacts", "Pipeline", "ListBot",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "KernelProfile", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kgate", dependencies: ["KGateCommands"]),
 
@@ -66,7 +69,8 @@ let package = Package(
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "VirtualMachine", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "GateTests", dependencies: ["Gate", "TestSupport"]),
-        .testTarget(name: "ResultsTests", dependencies: ["Results", "Gate", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Golden"]),
+        .testTarget(name: "ResultsTests", dependencies: ["Results", "Gate", "KernelProfile", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Golden"]),
+        .testTarget(name: "KernelProfileTests", dependencies: ["KernelProfile", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "Workloads", "Gate", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Measurement", "Artifacts", "KernelTree", "Workloads",
                                                           "VirtualMachine", "GuestImage", "Gate", "TestSupport"]),

@@ -31,3 +31,12 @@ enum HelperCompiler {
         return try readBoundedFile(output, limit: outputLimit, what: "compiled guest helper")
     }
 }
+
+extension GuestImages {
+    /// A guest-side C program compiled now as the recipe's `compile` does (static,
+    /// stripped: the same source and compiler give the same bytes), for a plan
+    /// archive that carries it (the profiler of `Measurement.ProfileRunner`).
+    public static func compileHelper(_ source: URL) throws -> Data {
+        try HelperCompiler.compile(source, recipe: source)
+    }
+}

@@ -46,6 +46,10 @@ struct Check: ParsableCommand {
                                valueName: "rev"))
     var head: String?
 
+    @Flag(name: .customLong("no-profile"), help: ArgumentHelp(
+        "Skip the kernel profile of regressed and improved workloads (two more seeded boots each, deterministic mode)."))
+    var noProfile = false
+
     @OptionGroup var sharding: ShardOptions
 
     func validate() throws {
@@ -70,6 +74,7 @@ struct Check: ParsableCommand {
                 patchwork: patchworkRef, pipeline: pipelineOption.pipeline, mode: measurement.mode,
                 reportDir: reports.url, onlyWorkloads: onlyWorkload, post: post)
             request.pairing = pairing.pairing
+            request.profile = !noProfile
             request.head = head
             let outcome = try CheckDriver(paths: paths).run(request)
             emit(outcome.summary)

@@ -3,6 +3,7 @@ import Foundation
 import Gate
 import GuestImage
 import KGateCore
+import KernelProfile
 import Measurement
 import Pipeline
 import VirtualMachine
@@ -51,6 +52,13 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON line per trial.")
     var json = false
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "Profile the guest kernel in one more seeded boot (deterministic mode) and print its top functions."))
+    var profile = false
+
+    @Option(name: .long, help: ArgumentHelp("The kernel's System.map (default: next to --kernel).", valueName: "file"))
+    var systemMap: String?
+
     @Flag(name: .long, help: "Print the guest plan script and exit (no boot).")
     var printPlan = false
 
@@ -83,6 +91,12 @@ struct Run: ParsableCommand {
             let failed = results.filter { $0.sample.failure != nil }
             if !json && !results.isEmpty {
                 emit(RunCommandOutput.summary(spec, results, mode: resolved))
+            }
+            if profile {
+                let map = systemMap.map { URL(fileURLWithPath: $0) } ?? ProfileRunner.systemMap(besides: kernelURL)
+                let p = try ProfileRunner.profile(spec: spec, kernel: kernelURL, systemMap: map, image: imageURL,
+                                                  mode: resolved, paths: paths, seed: seed, label: "profile-\(spec.name)")
+                emit(RunCommandOutput.profile(spec, p.profile, seconds: p.seconds))
             }
             if failed.count == results.count, let first = failed.first {
                 throw KGateError.infrastructure("every trial of '\(spec.name)' failed in the guest",
@@ -133,5 +147,18 @@ enum RunCommandOutput {
         let median = Statistics.median(ok) ?? 0
         return "\(spec.name) [\(mode.rawValue)]: \(ok.count)/\(results.count) valid, median \(format(median, unit: spec.metric.unit)), "
             + String(format: "cv %.2f%%", Statistics.coefficientOfVariation(ok) * 100)
+    }
+}
+
+extension RunCommandOutput {
+    /// `kgate run --profile`: the top functions of one kernel's profile.
+    static func profile(_ spec: WorkloadSpec, _ p: KernelProfile, seconds: Double, rows: Int = 20) -> String {
+        var lines = ["\(spec.name) profile: \(p.samples) samples every \(p.periodNanoseconds / 1000) us of guest time "
+                     + "(kernel \(p.samples - p.userSamples - p.lostSamples), user \(p.userSamples), lost \(p.lostSamples)), "
+                     + "boot \(formatElapsed(seconds))"]
+        for (name, n) in p.top(rows) {
+            lines.append(String(format: "  %6.2f%%  %8llu  ", p.share(name) * 100, n) + name)
+        }
+        return lines.joined(separator: "\n")
     }
 }

@@ -177,6 +177,9 @@ struct BuildRun {
             }
         }
         try? FileManager.default.copyItem(at: objects.appendingPathComponent(".config"), to: partial.appendingPathComponent("config"))
+        // The symbols of a guest profile (`KernelProfile.SymbolMap`): this build's, a new function included.
+        if r.succeeded { try? FileManager.default.copyItem(at: objects.appendingPathComponent("System.map"),
+                                                           to: partial.appendingPathComponent("System.map")) }
         let final = paths(treeOID: treeOID)
         result.relocate(to: final)
         result.durationSeconds = Date().timeIntervalSince(start)

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Gate
 import KGateCore
+import KernelProfile
 import Results
 
 /// Writes one run to the results store as it happens. Each write is its own
@@ -50,6 +51,10 @@ public final class RunRecorder: Sendable {
                 _ = try store.recordTrial(run: run, role: kernel.role, revision: kernel.revision, boot: bootID, samples: group)
             }
         }
+    }
+
+    public func profile(_ comparison: ProfileComparison) throws {
+        try locked { try store.recordProfile(run: run, comparison) }
     }
 
     public func bisectStep(_ step: BisectStep) throws {

@@ -12,6 +12,8 @@ public struct BootReport: Sendable {
     public var warnings: [String]
     /// Answered from the boot memo (`BootMemo`) instead of booting.
     public var replayed: Bool
+    /// The boot's result-channel records (a profile boot reads its profile from them).
+    public var blobs: [GuestBlob] = []
 }
 
 /// Runs workloads in the guest: plan → boot → blobs → samples.
@@ -66,11 +68,12 @@ public enum WorkloadRunner {
     /// `replay` lets a deterministic boot be answered from the boot memo.
     public static func boot(_ runs: [PlannedRun], kernel: URL, image: URL, mode: MeasurementMode, paths: CachePaths,
                             label: String = "workload", memoryMiB: Int = 1024, seed: UInt64? = nil,
-                            appendCommandLine: [String] = [], replay: Bool = false,
+                            appendCommandLine: [String] = [], replay: Bool = false, plan customPlan: Data? = nil,
                             console: Console = .shared) throws -> BootReport {
         let names = runs.map(\.spec.name)
         guard Set(names).count == names.count else { throw KGateError.usage("a workload appears twice in one boot: \(names)") }
-        let plan = try planArchive(runs)
+        // `customPlan`: the same runs with more in the archive (a profile boot, `ProfileRunner`).
+        let plan = try customPlan ?? planArchive(runs)
         // Memory pressure adds its setup: a disk image, mke2fs, all free memory touched.
         let guestSeconds = runs.reduce(10.0) { acc, r in
             acc + 5 + (r.spec.memoryPressure == nil ? 0 : 60) + Double(r.trials) * Double(r.spec.duration + r.spec.warmup + 4)
@@ -99,6 +102,6 @@ public enum WorkloadRunner {
         }
         console.clear()
         return BootReport(results: results, wallSeconds: outcome.wallSeconds, mode: outcome.mode, warnings: outcome.warnings,
-                          replayed: outcome.replayed)
+                          replayed: outcome.replayed, blobs: outcome.blobs)
     }
 }

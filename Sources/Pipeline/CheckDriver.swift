@@ -25,6 +25,8 @@ public struct CheckRequest: Sendable {
     /// Switch pairing off (`PipelineSpec.pairing`), e.g. to measure what it buys.
     /// Overrides the pipeline's pairing (`kgate check --pairing`).
     public var pairing: Pairing?
+    /// Profile the regressed and improved workloads (`ProfileStage`); `kgate check --no-profile` skips it.
+    public var profile = true
 
     public init(tree: String? = nil, base: String? = nil, series: String?, loreURL: String = SeriesLoader.defaultLoreURL,
                 patchwork: PatchworkSeriesRef? = nil, pipeline: String? = nil, mode: MeasurementMode? = nil,
@@ -95,7 +97,7 @@ public struct CheckDriver: Sendable {
         do {
             try recorder.commits(plan.commits)
             let outcome = try Comparison(spec: spec, config: config, repository: repository, paths: paths, console: console)
-                .run(base: plan.base, candidate: plan.candidate, mode: request.mode, only: request.onlyWorkloads,
+                .run(base: plan.base, candidate: plan.candidate, mode: request.mode, only: request.onlyWorkloads, profile: request.profile,
                      recorder: recorder, clock: clock)
             return try finish(outcome, recorder: recorder, spec: spec, request: request, clock: clock)
         } catch {

@@ -25,7 +25,8 @@ public struct Comparison: Sendable {
         self.console = console
     }
 
-    public func run(base: String, candidate: String, mode: MeasurementMode?, only: [String], recorder: RunRecorder,
+    public func run(base: String, candidate: String, mode: MeasurementMode?, only: [String], profile: Bool = true,
+                    recorder: RunRecorder,
                     clock: StageClock) throws -> [WorkloadVerdict] {
         let stage = KernelStage(repository: repository, config: config, paths: paths, console: console)
         let baseBuild = try clock.measure("build base") {
@@ -45,9 +46,12 @@ public struct Comparison: Sendable {
         }
         let workloads = try WorkloadPlan.resolve(spec, mode: guest.mode, only: only)
         let measurement = ABMeasurement(runner: TrialRunner(guest: guest, recorder: recorder), workloads: workloads)
-        return try measurement.run(base: KernelUnderTest(role: .base, revision: base, image: baseBuild.imageURL),
-                                   candidate: KernelUnderTest(role: .candidate, revision: candidate,
-                                                              image: candidateBuild.imageURL),
-                                   clock: clock, console: console)
+        let verdicts = try measurement.run(base: KernelUnderTest(role: .base, revision: base, image: baseBuild.imageURL),
+                                           candidate: KernelUnderTest(role: .candidate, revision: candidate,
+                                                                      image: candidateBuild.imageURL),
+                                           clock: clock, console: console)
+        if profile { ProfileStage(guest: guest, recorder: recorder, console: console)
+            .run(verdicts, workloads: workloads, base: baseBuild.imageURL, candidate: candidateBuild.imageURL, clock: clock) }
+        return verdicts
     }
 }

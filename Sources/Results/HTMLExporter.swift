@@ -46,6 +46,7 @@ public enum HTMLExporter {
         for w in report.workloads {
             out.append(workloadSection(w))
         }
+        out += ProfileReport.html(report.profiles, escape: h)
         if !report.bisectSteps.isEmpty {
             out.append("<h2>Bisection</h2><table class=\"grid\"><tr><th>#</th><th>revision</th><th>median</th><th>classification</th><th>subject</th></tr>")
             for (i, s) in report.bisectSteps.enumerated() {

@@ -53,6 +53,7 @@ public enum MarkdownExporter {
                     out.append("- \(md(w.workload)): " + w.counterChanges.map { md($0.summary) }.joined(separator: "; "))
                 }
             }
+            out += ProfileReport.markdown(report.profiles, escape: md)
             out.append("")
             out.append("<details><summary>Why</summary>")
             out.append("")

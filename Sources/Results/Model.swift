@@ -1,4 +1,5 @@
 import Foundation
+import KernelProfile
 import Gate
 import KGateCore
 
@@ -174,6 +175,9 @@ public struct RunReport: Sendable, Codable, Equatable {
     /// Samples recorded so far, per role (lets `show` tell what an interrupted run measured).
     public var sampleCounts: [String: Int]
     public var bisectSteps: [BisectStep]
+    /// Kernel profiles, base against candidate, of the regressed and improved workloads
+    /// (docs/DESIGN.md, "Kernel profiles"); nil when none was taken.
+    public var profiles: [ProfileComparison]?
 
     public init(run: RunInfo, commits: [RunCommit] = [], builds: [BuildInfo] = [], boots: [BootInfo] = [],
                 stages: [StageTiming] = [], workloads: [WorkloadVerdict] = [], sampleCounts: [String: Int] = [:],

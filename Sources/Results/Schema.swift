@@ -5,7 +5,7 @@ import GRDB
 /// migration: add a new one (old databases upgrade in place on open).
 public enum ResultSchema {
     /// Identifiers of all migrations, oldest first.
-    public static let versions = ["v1-core", "v2-stages-bisect", "v3-sample-seeds", "v4-watched-series"]
+    public static let versions = ["v1-core", "v2-stages-bisect", "v3-sample-seeds", "v4-watched-series", "v5-profiles"]
 
     public static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -164,6 +164,16 @@ public enum ResultSchema {
                     since TEXT NOT NULL,
                     PRIMARY KEY (server, project)
                 );
+                """)
+        }
+        migrator.registerMigration("v5-profiles") { db in
+            // Kernel profiles (issue 28): base against candidate per workload, as `ProfileComparison` JSON.
+            try db.execute(sql: """
+                CREATE TABLE profiles (
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    workload TEXT NOT NULL,
+                    comparison_json TEXT NOT NULL
+                )
                 """)
         }
         return migrator

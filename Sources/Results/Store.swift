@@ -1,5 +1,6 @@
 import Foundation
 import Gate
+import KernelProfile
 import GRDB
 import KGateCore
 
@@ -134,6 +135,15 @@ public final class ResultStore: Sendable {
         try write { db in
             try db.execute(sql: "UPDATE runs SET exit_code = ?, note = ? WHERE id = ? AND finished_at IS NULL",
                            arguments: [exitCode, note, run])
+        }
+    }
+
+    /// One workload's kernel profile, base against candidate (docs/DESIGN.md, "Kernel profiles").
+    public func recordProfile(run: Int64, _ comparison: ProfileComparison) throws {
+        let json = String(decoding: try JSONEncoder().encode(comparison), as: UTF8.self)
+        try write { db in
+            try db.execute(sql: "INSERT INTO profiles (run_id, workload, comparison_json) VALUES (?, ?, ?)",
+                           arguments: [run, comparison.workload, json])
         }
     }
 

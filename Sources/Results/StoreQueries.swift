@@ -1,4 +1,5 @@
 import Foundation
+import KernelProfile
 import Gate
 import GRDB
 import KGateCore
@@ -65,8 +66,16 @@ extension ResultStore {
                                                  baseValues: try values(.base), candidateValues: try values(.candidate),
                                                  counterChanges: changes))
             }
-            return RunReport(run: info, commits: commits, builds: builds, boots: boots, stages: stages,
-                             workloads: workloads, sampleCounts: counts, bisectSteps: steps)
+            let profiles = try Row.fetchAll(db, sql: "SELECT comparison_json FROM profiles WHERE run_id = ? ORDER BY rowid",
+                                            arguments: [id])
+                .map { row -> ProfileComparison in
+                    let json: String = row["comparison_json"]
+                    return try decoder.decode(ProfileComparison.self, from: Data(json.utf8))
+                }
+            var report = RunReport(run: info, commits: commits, builds: builds, boots: boots, stages: stages,
+                                   workloads: workloads, sampleCounts: counts, bisectSteps: steps)
+            report.profiles = profiles.isEmpty ? nil : profiles
+            return report
         }
     }
 

@@ -41,6 +41,8 @@ import TestSupport
             #expect(again.stderr.contains(replayed), "stderr: \(again.stderr.suffix(3000))")
         }
         #expect(try Self.samples(reports) == (try Self.samples(againReports)))
+        // Nothing regressed or improved: no profile boots, no function rows.
+        #expect(try Self.profileRows(reports).isEmpty)
     }
 
     /// report.json's samples per workload: base and candidate values, each side
@@ -64,6 +66,37 @@ import TestSupport
         #expect(r.stdout.lowercased().contains("regression"))
         let junit = try String(contentsOf: reports.appendingPathComponent("junit.xml"), encoding: .utf8)
         #expect(junit.contains("<failure"))
+
+        // Where the cycles went (issue 28): the profile boots name the helper the patch
+        // adds first among the functions that grew, in the terminal and every report.
+        let helper = "tcp_rcv_window_audit"
+        #expect((r.stdout + r.stderr).contains("  grew \(helper) "), "stderr: \(r.stderr.suffix(3000))")
+        let firstGrown = try #require(try Self.profileRows(reports).first { $0.hasPrefix("grew ") })
+        #expect(firstGrown.hasPrefix("grew \(helper) 0 "), "\(firstGrown)")
+        let md = try String(contentsOf: reports.appendingPathComponent("summary.md"), encoding: .utf8)
+        #expect(md.contains("| grew | `\(helper)` |"))
+        let html = try String(contentsOf: reports.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.contains("<td>grew</td><td><code>\(helper)</code></td>"))
+
+        // The same check again: every boot, the profile boots included, replays: the same rows.
+        let (again, againReports) = try check(Self.examples.appendingPathComponent("regress-tcp-rcv-audit.mbox").path)
+        #expect(again.exitCode == 1)
+        #expect(try Self.profileRows(againReports) == (try Self.profileRows(reports)))
+    }
+
+    /// report.json's profile rows: "grew|shrank FUNCTION BASESAMPLES CANDIDATESAMPLES".
+    static func profileRows(_ reports: URL) throws -> [String] {
+        let data = try Data(contentsOf: reports.appendingPathComponent("report.json"))
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var rows: [String] = []
+        for p in (root["profiles"] as? [[String: Any]]) ?? [] {
+            for (key, word) in [("grown", "grew"), ("shrunk", "shrank")] {
+                for d in (p[key] as? [[String: Any]]) ?? [] {
+                    rows.append("\(word) \(d["function"] ?? "") \(d["baseSamples"] ?? "") \(d["candidateSamples"] ?? "")")
+                }
+            }
+        }
+        return rows
     }
 
     @Test func seriesThatDoesNotApplyExitsTwoNamingPatchAndFile() throws {

@@ -1,0 +1,55 @@
+import Foundation
+
+/// One function's share of samples on base and candidate.
+public struct FunctionDelta: Sendable, Equatable, Codable {
+    public var function: String
+    public var baseSamples: UInt64
+    public var candidateSamples: UInt64
+    /// Shares of all samples (0…1).
+    public var baseShare: Double
+    public var candidateShare: Double
+    public var delta: Double { candidateShare - baseShare }
+}
+
+/// Base against candidate for one workload: the functions whose share changed
+/// most, grown first. A change within the profile's resolution is no change: a
+/// function must move by more than `minimumSamples` samples and by more than
+/// `minimumShare` of all samples (one sample's share of a shorter profile is noise
+/// a different seed moves; the same seed moves nothing).
+public struct ProfileComparison: Sendable, Equatable, Codable {
+    public var workload: String
+    public var baseSamples: UInt64
+    public var candidateSamples: UInt64
+    public var periodNanoseconds: UInt64
+    /// Functions that grew, largest delta first.
+    public var grown: [FunctionDelta]
+    /// Functions that shrank, largest drop first.
+    public var shrunk: [FunctionDelta]
+
+    public static let minimumSamples: UInt64 = 3
+    public static let minimumShare = 0.005
+    public static let rowLimit = 8
+
+    public var isEmpty: Bool { grown.isEmpty && shrunk.isEmpty }
+
+    public init(workload: String, base: KernelProfile, candidate: KernelProfile, rows: Int = rowLimit) {
+        self.workload = workload
+        baseSamples = base.samples
+        candidateSamples = candidate.samples
+        periodNanoseconds = candidate.periodNanoseconds
+        var deltas: [FunctionDelta] = []
+        for name in Set(base.functions.keys).union(candidate.functions.keys) {
+            let b = base.functions[name] ?? 0, c = candidate.functions[name] ?? 0
+            let d = FunctionDelta(function: name, baseSamples: b, candidateSamples: c,
+                                  baseShare: base.share(name), candidateShare: candidate.share(name))
+            let moved = b > c ? b - c : c - b
+            guard moved > Self.minimumSamples, abs(d.delta) > Self.minimumShare else { continue }
+            deltas.append(d)
+        }
+        let order: (FunctionDelta, FunctionDelta) -> Bool = {
+            abs($0.delta) != abs($1.delta) ? abs($0.delta) > abs($1.delta) : $0.function < $1.function
+        }
+        grown = Array(deltas.filter { $0.delta > 0 }.sorted(by: order).prefix(rows))
+        shrunk = Array(deltas.filter { $0.delta < 0 }.sorted(by: order).prefix(rows))
+    }
+}

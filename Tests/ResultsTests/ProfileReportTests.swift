@@ -1,0 +1,50 @@
+import Foundation
+import KernelProfile
+import KGateCore
+import Testing
+import TestSupport
+@testable import Results
+
+/// Profile rows round-trip through the store and render, escaped, in every report format.
+@Suite(.tags(.unit)) struct ProfileReportTests {
+    static func profile(_ functions: [String: UInt64], samples: UInt64) -> KernelProfile {
+        KernelProfile(periodNanoseconds: 100_000, samples: samples, userSamples: 0, lostSamples: 0,
+                      unresolvedSamples: 0, functions: functions)
+    }
+
+    static let comparison = ProfileComparison(
+        workload: "tcp-stream-10ms",
+        base: profile(["tcp_rcv_established": 500, "default_idle": 9_000, "tcp_<b>": 10], samples: 10_000),
+        candidate: profile(["tcp_rcv_window_audit": 900, "tcp_rcv_established": 490, "default_idle": 8_100,
+                            "tcp_<b>": 10], samples: 10_000))
+
+    @Test func storedRowsReadBackAndRenderInEveryFormat() throws {
+        let url = try TestEnv.temporaryDirectory("profile-store").appendingPathComponent("results.sqlite")
+        let store = try ResultStore(url: url)
+        let id = try store.beginRun(RunStart(kind: .check, tree: "t", mode: "deterministic", pipeline: "p"))
+        try store.recordProfile(run: id, Self.comparison)
+        try store.finishRun(run: id, verdicts: [], exitCode: 1)
+        let report = try store.report(run: id)
+        #expect(report.profiles == [Self.comparison])
+        #expect(Self.comparison.grown.map(\.function) == ["tcp_rcv_window_audit"])
+        #expect(Self.comparison.shrunk.map(\.function) == ["default_idle"])
+
+        let lines = ProfileReport.lines(Self.comparison)
+        #expect(lines[1] == "  grew tcp_rcv_window_audit  0.00 % → 9.00 %  (+9.00 pt)")
+        let md = ProfileReport.markdown(report.profiles, escape: Escape.markdown).joined(separator: "\n")
+        #expect(md.contains("| grew | `tcp_rcv_window_audit` | 0.00 % | 9.00 % | +9.00 pt |"))
+        let html = ProfileReport.html(report.profiles, escape: Escape.html).joined(separator: "\n")
+        #expect(html.contains("<td>grew</td><td><code>tcp_rcv_window_audit</code></td>"))
+        let json = try ReportExporter.render(report, format: .json)
+        #expect(json.contains("\"function\" : \"tcp_rcv_window_audit\""))
+    }
+
+    @Test func noProfileRendersNothingAndAnEmptyComparisonSaysSo() {
+        #expect(ProfileReport.markdown(nil, escape: Escape.markdown).isEmpty)
+        #expect(ProfileReport.html([], escape: Escape.html).isEmpty)
+        let same = ProfileComparison(workload: "w", base: Self.profile(["f": 10], samples: 20),
+                                     candidate: Self.profile(["f": 10], samples: 20))
+        #expect(ProfileReport.lines(same) == ["w: no kernel function changed beyond the profile's resolution"])
+        #expect(ProfileReport.html([same], escape: Escape.html).joined().contains("no kernel function changed"))
+    }
+}
