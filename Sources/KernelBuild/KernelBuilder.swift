@@ -39,7 +39,10 @@ public final class KernelBuilder: Sendable {
         let dir = paths.buildResult(configHash: hash, treeOID: treeOID)
         guard var r = try? BuildResult.load(dir.appendingPathComponent("build.json")),
               r.status == .success, r.treeOID == treeOID, r.configHash == hash,
-              FileManager.default.fileExists(atPath: r.image) else { return nil }
+              FileManager.default.fileExists(atPath: r.image),
+              // A result stored before builds kept their symbols (the kernel profile's) is built
+              // again: the object directory and the compiler cache make that incremental.
+              FileManager.default.fileExists(atPath: dir.appendingPathComponent("System.map").path) else { return nil }
         r.cached = true
         return r
     }
