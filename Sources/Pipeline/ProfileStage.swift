@@ -35,8 +35,8 @@ struct ProfileStage {
 
     private func profile(_ spec: WorkloadSpec, base: URL, candidate: URL) throws -> ProfileComparison {
         for kernel in [base, candidate] where !FileManager.default.fileExists(atPath: ProfileRunner.systemMap(besides: kernel).path) {
-            throw KGateError.infrastructure("the build has no System.map (stored before kgate kept it)", location: kernel.path,
-                                            fix: "remove the build result directory to rebuild it with its symbols")
+            throw KGateError.infrastructure("the build has no System.map beside its bzImage", location: kernel.path,
+                                            fix: "check that the build finished (kgate stores System.map with every build it makes)")
         }
         let guest = self.guest
         let seed = guest.seedBase + 1
