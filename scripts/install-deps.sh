@@ -24,20 +24,13 @@ case "${1:-}" in
   "") packages=("${swift_packages[@]}" "${main_packages[@]}" "${test_packages[@]}") ;;
   *) echo "usage: $0 [--swift|--main]" >&2; exit 64 ;;
 esac
-# The runtime set first, except for --swift (compiling needs none of it).
-[ "${1:-}" = "--swift" ] || bash "$(dirname "$0")/install-runtime.sh"
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  echo "kgate: installing ${missing[*]}" >&2
-  $SUDO apt-get update -q
-  # The newcomer's modes skip recommends; the full set keeps them (Buildbot's, for one).
-  recommends=(); [ -z "${1:-}" ] || recommends=(--no-install-recommends)
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${recommends[@]}" "${missing[@]}"
-fi
+# The runtime set first, except for --swift (compiling needs none of it); then this
+# mode's set through the same installer. The newcomer's modes skip recommends; the
+# full set keeps them (Buildbot's, for one).
+here="$(dirname "$0")"
+[ "${1:-}" = "--swift" ] || bash "$here/install-runtime.sh"
+recommends=(); [ -z "${1:-}" ] || recommends=(--no-install-recommends)
+bash "$here/install-runtime.sh" --packages "${recommends[@]}" "${packages[@]}"
 [ -z "${1:-}" ] || exit 0
 # The CI templates' offline schema check (scripts/lint-ci.sh): check-jsonschema from
 # PyPI in its own venv; its vendored GitHub/GitLab schemas need no network at run time.

@@ -13,14 +13,23 @@ runtime_packages=(
   libgit2-1.5 libcurl4 libssl3 libsqlite3-0 zlib1g
   qemu-system-x86 git python3 ca-certificates
 )
-if [ "${1:-}" = "--list" ]; then printf '%s\n' "${runtime_packages[@]}"; exit 0; fi
+# --packages [--no-install-recommends] P...: the same install of other packages (the one
+# place kgate's scripts call apt; scripts/install-deps.sh uses it for the build set).
+packages=("${runtime_packages[@]}"); options=(--no-install-recommends); what="the runtime packages "
+case "${1:-}" in
+  --list) printf '%s\n' "${runtime_packages[@]}"; exit 0 ;;
+  --packages)
+    shift; options=(); what=""
+    if [ "${1:-}" = "--no-install-recommends" ]; then options=("$1"); shift; fi
+    packages=("$@") ;;
+esac
 missing=()
-for p in "${runtime_packages[@]}"; do
+for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  echo "kgate: installing the runtime packages ${missing[*]}" >&2
+  echo "kgate: installing $what${missing[*]}" >&2
   $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${options[@]}" "${missing[@]}"
 fi
