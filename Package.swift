@@ -19,6 +19,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // PostgreSQL's client (a shared results store, docs/DESIGN.md "The results store").
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // Typed wrappers for curl's variadic setopt/getinfo.
         .target(name: "CCurlShim", dependencies: ["CCurl"]),
         // fork/exec with a process group and a parent-death signal (Foundation's Process has neither).
@@ -35,7 +37,7 @@ let package = Package(
         .target(name: "Gate", dependencies: ["KGateCore"]),
         // Guest kernel profiles: System.map symbols, samples per function, base against candidate.
         .target(name: "KernelProfile", dependencies: ["KGateCore"]),
-        .target(name: "Results", dependencies: ["KGateCore", "Gate", "KernelProfile", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Results", dependencies: ["KGateCore", "Gate", "KernelProfile", "CLibPQ", .product(name: "GRDB", package: "GRDB.swift")]),
         // Trials, seeded boots, base and candidate side by side, the one gate step.
         .target(name: "Measurement", dependencies: [
             "KGateCore", "GuestImage", "VirtualMachine", "Workloads", "Gate", "Results", "KernelProfile",

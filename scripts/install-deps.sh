@@ -9,15 +9,16 @@
 #   bash scripts/install-deps.sh --main    what the main job needs (`kgate check`:
 #                                          build, boot, measure): no test-only packages
 set -euo pipefail
-swift_packages=(libgit2-dev libcurl4-openssl-dev zlib1g-dev libssl-dev pkg-config)
+swift_packages=(libgit2-dev libcurl4-openssl-dev zlib1g-dev libssl-dev libpq-dev pkg-config)
 main_packages=(
   gcc libc6-dev make flex bison bc perl libelf-dev ccache xz-utils lz4 cpio kmod
   linux-source-6.12
   qemu-system-x86 busybox-static iperf3 sockperf iproute2 git diffutils
 )
 # Only the tests and benchmarks use these: scripts/test-times.py, /usr/bin/time,
-# the Buildbot end-to-end tests, the CI templates' schema check (venv below).
-test_packages=(python3 time python3-venv python3-yaml buildbot buildbot-worker)
+# the Buildbot end-to-end tests, the CI templates' schema check (venv below), the
+# shared-store tests' throwaway PostgreSQL cluster (scripts/pg-test-cluster.sh).
+test_packages=(python3 time python3-venv python3-yaml buildbot buildbot-worker postgresql)
 case "${1:-}" in
   --swift) packages=("${swift_packages[@]}") ;;
   --main) packages=("${swift_packages[@]}" "${main_packages[@]}") ;;

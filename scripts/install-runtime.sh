@@ -10,7 +10,7 @@
 # Debian and the Swift runtime.
 set -euo pipefail
 runtime_packages=(
-  libgit2-1.5 libcurl4 libssl3 libsqlite3-0 zlib1g
+  libgit2-1.5 libcurl4 libssl3 libsqlite3-0 libpq5 zlib1g
   qemu-system-x86 git python3 ca-certificates
 )
 # --packages [--no-install-recommends] P...: the same install of other packages (the one

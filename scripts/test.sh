@@ -7,6 +7,9 @@
 # Extra arguments go to `swift test` (e.g. --filter GateTests).
 # Under CI=true a test whose kernel source, QEMU or tool is missing fails instead
 # of skipping (Tests/TestSupport/Requirements.swift).
+# The shared-store tests (.database) need a PostgreSQL server: unless
+# KGATE_TEST_PG_URL names one, a throwaway cluster is started for the run
+# (scripts/pg-test-cluster.sh) and stopped when it ends, whatever the outcome.
 #
 # Where the time went: every kernel build and boot of the run is a line in
 # $KGATE_TEST_CACHE/timings/records.jsonl (KGATE_TIMINGS), the swift test log is
@@ -36,11 +39,21 @@ export TMPDIR="$run_tmp"
 ( while :; do printf '%s %s\n' "$(date +%s)" "$(head -n1 /proc/stat)"; sleep 5; done ) > "$timings/cpu.txt" &
 sampler=$!
 status=1
+pg_dir=""
 finish() {
   kill "$sampler" 2>/dev/null || true
+  if [ -n "$pg_dir" ]; then bash scripts/pg-test-cluster.sh stop "$pg_dir" || true; fi
   if ((status == 0)); then rm -rf "$run_tmp"; else echo "test.sh: temporary files kept in $run_tmp" >&2; fi
 }
 trap finish EXIT
+if ((!unit)) && [ -z "${KGATE_TEST_PG_URL:-}" ]; then
+  pg_dir="$run_tmp/pg"
+  if url="$(bash scripts/pg-test-cluster.sh start "$pg_dir")"; then
+    export KGATE_TEST_PG_URL="$url"
+  else
+    echo "test.sh: no PostgreSQL test cluster; the .database tests skip (fail under CI=true)" >&2
+  fi
+fi
 started=$SECONDS
 swift build --build-tests
 built=$((SECONDS - started))

@@ -3,6 +3,8 @@ import Foundation
 /// The cache layout (docs/DESIGN.md, "Cache layout"). All paths derive from `root`.
 public struct CachePaths: Sendable, Equatable {
     public let root: URL
+    /// `--store`: the results store's URL or path; nil for `KGATE_STORE`, else `resultsDatabase`.
+    public var store: String?
 
     public init(root: URL) {
         self.root = root.standardizedFileURL

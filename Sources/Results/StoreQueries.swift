@@ -1,14 +1,13 @@
 import Foundation
 import KernelProfile
 import Gate
-import GRDB
 import KGateCore
 
 extension ResultStore {
     /// The most recent runs, newest first.
     public func listRuns(limit: Int = 50) throws -> [RunInfo] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY id DESC LIMIT ?", arguments: [max(1, limit)])
+            try db.rows("SELECT * FROM runs ORDER BY id DESC LIMIT ?", [max(1, limit)])
                 .map(Self.runInfo)
         }
     }
@@ -16,7 +15,7 @@ extension ResultStore {
     /// One run, or nil.
     public func run(_ id: Int64) throws -> RunInfo? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(Self.runInfo)
+            try db.row("SELECT * FROM runs WHERE id = ?", [id]).map(Self.runInfo)
         }
     }
 
@@ -24,52 +23,52 @@ extension ResultStore {
     public func report(run id: Int64) throws -> RunReport {
         let decoder = JSONDecoder()
         return try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else {
-                throw KGateError.usage("no run \(id) in the results database", location: self.url.path,
+            guard let row = try db.row("SELECT * FROM runs WHERE id = ?", [id]) else {
+                throw KGateError.usage("no run \(id) in the results database", location: self.location.redacted,
                                        fix: "list the runs with 'kgate results list'")
             }
-            let info = Self.runInfo(row)
-            let commits = try Row.fetchAll(db, sql: "SELECT * FROM revisions WHERE run_id = ? ORDER BY position", arguments: [id])
-                .map { RunCommit(role: $0["role"], commit: $0["commit_id"], subject: $0["subject"], author: $0["author"]) }
-            let builds = try Row.fetchAll(db, sql: "SELECT * FROM builds WHERE run_id = ? ORDER BY id", arguments: [id])
-                .map { BuildInfo(revision: $0["revision"], configHash: $0["config_hash"], architecture: $0["architecture"],
+            let info = try Self.runInfo(row)
+            let commits = try db.rows("SELECT * FROM revisions WHERE run_id = ? ORDER BY position", [id])
+                .map { try RunCommit(role: $0["role"], commit: $0["commit_id"], subject: $0["subject"], author: $0["author"]) }
+            let builds = try db.rows("SELECT * FROM builds WHERE run_id = ? ORDER BY id", [id])
+                .map { try BuildInfo(revision: $0["revision"], configHash: $0["config_hash"], architecture: $0["architecture"],
                                  succeeded: $0["succeeded"], seconds: $0["seconds"], log: $0["log"]) }
-            let boots = try Row.fetchAll(db, sql: "SELECT * FROM boots WHERE run_id = ? ORDER BY id", arguments: [id])
-                .map { BootInfo(revision: $0["revision"], mode: $0["mode"], succeeded: $0["succeeded"],
+            let boots = try db.rows("SELECT * FROM boots WHERE run_id = ? ORDER BY id", [id])
+                .map { try BootInfo(revision: $0["revision"], mode: $0["mode"], succeeded: $0["succeeded"],
                                 seconds: $0["seconds"], note: $0["note"]) }
-            let stages = try Row.fetchAll(db, sql: "SELECT * FROM stage_timings WHERE run_id = ? ORDER BY id", arguments: [id])
-                .map { StageTiming(stage: $0["stage"], seconds: $0["seconds"]) }
-            let steps = try Row.fetchAll(db, sql: "SELECT * FROM bisect_steps WHERE run_id = ? ORDER BY position", arguments: [id])
-                .map { BisectStep(revision: $0["revision"], subject: $0["subject"], classification: $0["classification"],
+            let stages = try db.rows("SELECT * FROM stage_timings WHERE run_id = ? ORDER BY id", [id])
+                .map { try StageTiming(stage: $0["stage"], seconds: $0["seconds"]) }
+            let steps = try db.rows("SELECT * FROM bisect_steps WHERE run_id = ? ORDER BY position", [id])
+                .map { try BisectStep(revision: $0["revision"], subject: $0["subject"], classification: $0["classification"],
                                   median: $0["median"], unit: $0["unit"]) }
             var counts: [String: Int] = [:]
-            for r in try Row.fetchAll(db, sql: """
+            for r in try db.rows("""
                 SELECT t.role AS role, COUNT(*) AS n FROM samples s JOIN trials t ON s.trial_id = t.id
                 WHERE t.run_id = ? GROUP BY t.role
-                """, arguments: [id]) {
-                counts[r["role"]] = r["n"]
+                """, [id]) {
+                let role: String = try r["role"]
+                counts[role] = try r["n"]
             }
             var workloads: [WorkloadVerdict] = []
-            for r in try Row.fetchAll(db, sql: "SELECT * FROM verdicts WHERE run_id = ? ORDER BY id", arguments: [id]) {
-                let workload: String = r["workload"], metric: String = r["metric"]
-                let verdictJSON: String = r["verdict_json"], countersJSON: String = r["counters_json"]
+            for r in try db.rows("SELECT * FROM verdicts WHERE run_id = ? ORDER BY id", [id]) {
+                let workload: String = try r["workload"], metric: String = try r["metric"]
+                let verdictJSON: String = try r["verdict_json"], countersJSON: String = try r["counters_json"]
                 let verdict = try decoder.decode(GateVerdict.self, from: Data(verdictJSON.utf8))
                 let changes = try decoder.decode([CounterChange].self, from: Data(countersJSON.utf8))
                 func values(_ role: TrialRole) throws -> [Double] {
-                    try Double.fetchAll(db, sql: """
+                    try db.column("""
                         SELECT s.value FROM samples s JOIN trials t ON s.trial_id = t.id
                         WHERE t.run_id = ? AND t.role = ? AND s.workload = ? AND s.metric = ? AND s.failure IS NULL
                         ORDER BY t.position, s.id
-                        """, arguments: [id, role.rawValue, workload, metric])
+                        """, [id, role.rawValue, workload, metric])
                 }
-                workloads.append(WorkloadVerdict(workload: workload, metric: metric, unit: r["unit"], verdict: verdict,
+                workloads.append(try WorkloadVerdict(workload: workload, metric: metric, unit: r["unit"], verdict: verdict,
                                                  baseValues: try values(.base), candidateValues: try values(.candidate),
                                                  counterChanges: changes))
             }
-            let profiles = try Row.fetchAll(db, sql: "SELECT comparison_json FROM profiles WHERE run_id = ? ORDER BY rowid",
-                                            arguments: [id])
+            let profiles = try db.rows("SELECT comparison_json FROM profiles WHERE run_id = ? ORDER BY position", [id])
                 .map { row -> ProfileComparison in
-                    let json: String = row["comparison_json"]
+                    let json: String = try row["comparison_json"]
                     return try decoder.decode(ProfileComparison.self, from: Data(json.utf8))
                 }
             var report = RunReport(run: info, commits: commits, builds: builds, boots: boots, stages: stages,
@@ -79,16 +78,16 @@ extension ResultStore {
         }
     }
 
-    static func runInfo(_ row: Row) -> RunInfo {
-        let stored: String = row["status"]
-        let finished: Double? = row["finished_at"]
+    static func runInfo(_ row: SQLRow) throws -> RunInfo {
+        let stored: String = try row["status"]
+        let finished: Double? = try row["finished_at"]
         // A run that never reached finishRun: killed, crashed or still going.
         let status: RunStatus = finished == nil ? .interrupted : (RunStatus(rawValue: stored) ?? .failed)
-        let exit: Int64? = row["exit_code"]
-        let overall: String? = row["overall"]
-        let kind: String = row["kind"]
-        let started: Double = row["started_at"]
-        return RunInfo(id: row["id"], kind: RunKind(rawValue: kind) ?? .check, tree: row["tree"],
+        let exit: Int64? = try row["exit_code"]
+        let overall: String? = try row["overall"]
+        let kind: String = try row["kind"]
+        let started: Double = try row["started_at"]
+        return try RunInfo(id: row["id"], kind: RunKind(rawValue: kind) ?? .check, tree: row["tree"],
                        baseRevision: row["base_revision"], candidateRevision: row["candidate_revision"],
                        seriesSubject: row["series_subject"], patchsetHash: row["patchset_hash"],
                        mode: row["mode"], pipeline: row["pipeline"],
@@ -96,6 +95,6 @@ extension ResultStore {
                        finishedAt: finished.map { Date(timeIntervalSince1970: $0) }, status: status,
                        exitCode: exit.map { Int32(truncatingIfNeeded: $0) },
                        overall: overall.flatMap(GateOutcome.init(rawValue:)),
-                       note: row.hasColumn("note") ? row["note"] : nil)
+                       note: row.value("note") == nil ? nil : row["note"])
     }
 }

@@ -6,7 +6,7 @@ import TestSupport
 /// selects exactly the `.unit` ones: a test tagged with a real part carries
 /// `.needs(...)`, which is what skips it in a unit run, and a `.unit` test does not.
 @Suite(.tags(.unit)) struct TestTagsTests {
-    static let realPartTags = [".kernelBuild", ".vm", ".network", ".endToEnd"]
+    static let realPartTags = [".kernelBuild", ".vm", ".network", ".endToEnd", ".database"]
 
     /// One declaration's attribute text (`@Suite(...)` or `@Test(...)`, possibly over several lines).
     struct Declaration {

@@ -32,8 +32,8 @@ import TestSupport
     @Test func oldVersionDatabaseIsMigrated() throws {
         let url = try freshURL("old")
         do {
+            _ = try ResultStore(location: .sqlite(url), migrateUpTo: "v1-core")
             let queue = try DatabaseQueue(path: url.path)
-            try ResultSchema.migrator.migrate(queue, upTo: "v1-core")
             try queue.write { db in
                 try db.execute(sql: """
                     INSERT INTO runs (kind, tree, base_revision, mode, pipeline, started_at, finished_at, status, exit_code, overall)

@@ -18,6 +18,8 @@ public enum RealPart: String, Sendable, CaseIterable {
     case hostNetwork
     /// Debian's `buildbot` and `buildbot-worker` (a local CI engine for the sharded check).
     case buildbot
+    /// A PostgreSQL server: `KGATE_TEST_PG_URL`, the throwaway cluster scripts/test.sh starts.
+    case postgres
 
     /// Why the part is unusable here, or nil when it is present.
     public var missing: String? {
@@ -45,6 +47,9 @@ public enum RealPart: String, Sendable, CaseIterable {
         case .buildbot:
             let absent = ["buildbot", "buildbot-worker"].filter { ProcessRunner.which($0) == nil }
             return absent.isEmpty ? nil : "\(absent.joined(separator: " and ")) missing (bash scripts/install-deps.sh)"
+        case .postgres:
+            let url = ProcessInfo.processInfo.environment["KGATE_TEST_PG_URL"] ?? ""
+            return url.isEmpty ? "KGATE_TEST_PG_URL is unset (scripts/test.sh starts a cluster: scripts/pg-test-cluster.sh)" : nil
         }
     }
 }

@@ -17,4 +17,6 @@ extension Tag {
     @Tag public static var network: Self
     /// Runs kgate end to end (check, bisect) on real kernels.
     @Tag public static var endToEnd: Self
+    /// Talks to a real PostgreSQL server (the throwaway cluster scripts/test.sh starts).
+    @Tag public static var database: Self
 }
