@@ -97,7 +97,7 @@ struct Watch: ParsableCommand {
             let checker: any SeriesChecker = try handoffCommand.map { try HandoffSeriesChecker(command: $0) }
                 ?? LocalSeriesChecker(paths: paths, tree: tree.tree, pipeline: pipelineOption.pipeline,
                                       mode: measurement.mode, fetch: !noFetch)
-            let watcher = try Watcher(options: options, store: try ResultStore(url: paths.resultsDatabase), checker: checker)
+            let watcher = try Watcher(options: options, store: try ResultStore(paths: paths), checker: checker)
             // SIGTERM: the Supervisor stops the children, then this releases the claim; the series is checked again later.
             _ = Supervisor.onInterrupt { _ in watcher.releaseClaims() }
             if once {

@@ -55,7 +55,7 @@ public final class Watcher: Sendable {
         self.say = log
         self.feed = try PatchworkFeed(baseURL: options.server, project: options.project)
         self.poster = try PatchworkClient(baseURL: options.server, token: options.token)
-        self.owner = "\(Watcher.hostName()):\(getpid()):\(UUID().uuidString.prefix(8))"
+        self.owner = ClaimOwner.make()
     }
 
     var server: String { feed.base }
@@ -70,7 +70,7 @@ public final class Watcher: Sendable {
         var handled = Set<Int>()
         while let series = try store.claimNextSeries(server: server, project: options.project, owner: owner,
                                                      ttl: options.claimTTL, excluding: handled,
-                                                     isStale: Watcher.ownerIsGone) {
+                                                     isStale: ClaimOwner.isGone) {
             handled.insert(series.key.seriesID)
             try handle(series, now: now)
             summary.checked += 1
@@ -198,7 +198,7 @@ public final class Watcher: Sendable {
         let checks: [WatchCheck]
         do {
             checks = try store.claimUnpostedChecks(server: server, project: options.project, owner: owner,
-                                                   isStale: Watcher.ownerIsGone)
+                                                   isStale: ClaimOwner.isGone)
         } catch {
             say("warning: cannot read the unposted checks: \(KGateError.describe(error))")
             return
@@ -229,18 +229,5 @@ public final class Watcher: Sendable {
     /// 75 → "75 s", 7200 → "2.0 h".
     static func seconds(_ s: Double) -> String {
         s < 600 ? String(format: "%.0f s", s) : s < 7200 ? String(format: "%.0f min", s / 60) : String(format: "%.1f h", s / 3600)
-    }
-
-    /// An owner on this host whose process is gone (`host:pid:nonce`).
-    static func ownerIsGone(_ owner: String) -> Bool {
-        let parts = owner.split(separator: ":")
-        guard parts.count == 3, String(parts[0]) == hostName(), let pid = pid_t(parts[1]) else { return false }
-        return kill(pid, 0) != 0 && errno == ESRCH
-    }
-
-    static func hostName() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

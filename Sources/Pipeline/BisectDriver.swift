@@ -66,7 +66,7 @@ public struct BisectDriver: Sendable {
             throw KGateError.usage("\(request.bad) is not a descendant of \(request.good)", location: repository.info.path,
                                    fix: "pass --good an ancestor of --bad")
         }
-        let store = try ResultStore(url: paths.resultsDatabase)
+        let store = try ResultStore(paths: paths)
         let recorder = try RunRecorder(store: store, start: RunStart(
             kind: .bisect, tree: treeName, baseRevision: good, candidateRevision: bad,
             seriesSubject: "bisect \(short(good))..\(short(bad)) (\(range.count) commits) on \(request.workload)",

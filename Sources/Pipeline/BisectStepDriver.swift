@@ -128,7 +128,7 @@ public struct BisectStepDriver: Sendable {
     /// The good and bad samples of a stored run: a bisect's endpoints or a
     /// check's base and candidate for `workload`.
     public static func samples(fromRun run: Int64, workload: String, paths: CachePaths) throws -> (good: [Double], bad: [Double]) {
-        let report = try ResultStore(url: paths.resultsDatabase).report(run: run)
+        let report = try ResultStore(paths: paths).report(run: run)
         guard let v = report.workloads.first(where: { $0.workload == workload }) else {
             throw KGateError.usage("run \(run) has no verdict for workload \(workload)",
                                    fix: "kgate results show \(run) lists its workloads")

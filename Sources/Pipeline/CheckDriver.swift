@@ -63,7 +63,7 @@ public struct CheckDriver: Sendable {
         let config = try KernelStage.config(for: spec)
         let treeName = try request.tree ?? clock.measure("import") { try DefaultTree.ensure(paths: paths, console: console) }
         let repository = try TreeStore(paths: paths).open(treeName)
-        let store = try ResultStore(url: paths.resultsDatabase)
+        let store = try ResultStore(paths: paths)
         let plan: ComparisonPlan
         if let head = request.head {
             plan = try ComparisonPlan.pullRequest(repository, base: request.base, head: head, console: console)

@@ -103,7 +103,7 @@ public struct MergeDriver: Sendable {
     private func store(_ shards: ShardSet, verdicts: [WorkloadVerdict], spec: PipelineSpec, reportDir: URL?,
                        clock: StageClock) throws -> MergeOutcome {
         let m = shards.results[0].manifest
-        let store = try ResultStore(url: paths.resultsDatabase)
+        let store = try ResultStore(paths: paths)
         let recorder = try RunRecorder(store: store, start: RunStart(
             kind: m.kind, tree: m.tree, baseRevision: m.base, candidateRevision: m.candidate, seriesSubject: m.seriesSubject,
             patchsetHash: m.patchsetHash, mode: MeasurementMode.deterministic.rawValue, pipeline: spec.name))

@@ -40,18 +40,31 @@ public struct NightlyDriver: Sendable {
         self.console = console
     }
 
+    /// How long a nightly claim holds without its run finishing (a runner that died elsewhere).
+    static let claimTTL: Double = 12 * 3600
+
     public func run(_ request: NightlyRequest) throws -> NightlyOutcome {
         let clock = StageClock(console: console)
         let spec = try PipelineLoader.load(request.pipeline ?? "nightly")
         let treeName = try request.tree ?? DefaultTree.ensure(paths: paths, console: console)
         let repository = try TreeStore(paths: paths).open(treeName)
         let head = try repository.resolve(request.head)
-        let store = try ResultStore(url: paths.resultsDatabase)
+        let store = try ResultStore(paths: paths)
         let lastGood = try request.good.map { try repository.resolve($0) }
             ?? store.listRuns(limit: 1000).first {
                 $0.kind == .nightly && $0.tree == treeName && $0.pipeline == spec.name && $0.exitCode == KGateExitCode.pass
             }?.candidateRevision
         let mode = (request.mode ?? spec.mode).rawValue
+        // One runner per night on a shared store: the others stop here (docs/DESIGN.md, "The results store").
+        // An explicit --good is a comparison asked for by hand: never claimed, never refused.
+        let night = NightKey(tree: treeName, pipeline: spec.name, base: lastGood ?? "", head: head)
+        let owner = ClaimOwner.make()
+        if request.good == nil, lastGood != head, case .heldBy(let holder, let run) = try store.claimNight(night, owner: owner, ttl: Self.claimTTL) {
+            let held = try run.flatMap { try store.run($0) }
+            let summary = "nightly \(treeName) with \(spec.name): another runner (\(holder)) "
+                + (held.map { "checked this night: run \($0.id), exit \($0.exitCode.map(String.init) ?? "—")" } ?? "is checking this night")
+            return NightlyOutcome(exitCode: held?.exitCode ?? KGateExitCode.pass, run: held?.id ?? 0, summary: summary, culprit: nil)
+        }
         guard let good = lastGood, good != head else {
             // First night (or nothing landed): record head as the last good revision.
             let recorder = try RunRecorder(store: store, start: RunStart(
@@ -61,6 +74,7 @@ public struct NightlyDriver: Sendable {
                 ? "first night for \(treeName) with \(spec.name): \(short(head)) recorded as the last good revision"
                 : "nothing landed since \(short(head))"
             try recorder.finish(verdicts: [], exitCode: KGateExitCode.pass, clock: clock, note: summary)
+            if lastGood != head { try store.finishNight(night, owner: owner, run: recorder.run) }
             return NightlyOutcome(exitCode: KGateExitCode.pass, run: recorder.run, summary: summary, culprit: nil)
         }
         let landed = try repository.range(good: good, bad: head, firstParent: false)
@@ -95,9 +109,11 @@ public struct NightlyDriver: Sendable {
             if let dir = request.reportDir {
                 try ReportWriter.write(try store.report(run: recorder.run), to: dir, origin: spec.kcidbOrigin)
             }
+            try store.finishNight(night, owner: owner, run: recorder.run)
             return NightlyOutcome(exitCode: overall.exitCode, run: recorder.run, summary: summary, culprit: culprit)
         } catch let error as KGateError {
             try? recorder.finish(verdicts: [], exitCode: error.exitCode, clock: clock, note: error.what, failed: true)
+            try? store.releaseNight(night, owner: owner)
             throw error
         }
     }

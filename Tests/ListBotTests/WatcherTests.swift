@@ -207,20 +207,20 @@ final class LogLines: Sendable {
         let key = WatchKey(server: "http://127.0.0.1:1", project: "netdev", seriesID: 60)
         try store.rememberSeries(key, version: 1, name: "x", state: .pending)
         // A live holder with an unexpired claim keeps it.
-        let live = "\(Watcher.hostName()):\(getpid()):aaaa"
+        let live = "\(ClaimOwner.hostName()):\(getpid()):aaaa"
         #expect(try store.claimNextSeries(server: key.server, project: "netdev", owner: live, ttl: 3600,
-                                          isStale: Watcher.ownerIsGone)?.key == key)
+                                          isStale: ClaimOwner.isGone)?.key == key)
         #expect(try store.claimNextSeries(server: key.server, project: "netdev", owner: "other:1:b", ttl: 3600,
-                                          isStale: Watcher.ownerIsGone) == nil)
+                                          isStale: ClaimOwner.isGone) == nil)
         // Released (SIGTERM): claimable again.
         try store.releaseWatchClaims(owner: live)
-        let dead = "\(Watcher.hostName()):999999:cccc"
+        let dead = "\(ClaimOwner.hostName()):999999:cccc"
         #expect(try store.claimNextSeries(server: key.server, project: "netdev", owner: dead, ttl: 3600,
                                           isStale: { _ in false })?.key == key)
         // Its process is gone (SIGKILL): another watcher on this host takes it over.
-        #expect(Watcher.ownerIsGone(dead) && !Watcher.ownerIsGone(live))
+        #expect(ClaimOwner.isGone(dead) && !ClaimOwner.isGone(live))
         #expect(try store.claimNextSeries(server: key.server, project: "netdev", owner: live, ttl: 3600,
-                                          isStale: Watcher.ownerIsGone)?.key == key)
+                                          isStale: ClaimOwner.isGone)?.key == key)
         // An expired claim is free too.
         try store.releaseWatchClaims(owner: live)
         _ = try store.claimNextSeries(server: key.server, project: "netdev", owner: "elsewhere:1:d", ttl: -1,

@@ -106,4 +106,43 @@ import TestSupport
         #expect(try seed.watchedSeries(server: server, project: project, state: .checked).count == total)
         #expect(try seed.count("watched_checks") == total)
     }
+
+    /// Several nightly runners of one tree and pipeline reach the same night at once:
+    /// one claims it; the others see who holds it, then its run once it finished.
+    /// A claim whose run failed is released; an expired one is taken over.
+    @Test(arguments: Backend.allCases) func oneNightlyRunnerPerNight(_ backend: Backend) throws {
+        let location = try backend.freshLocation("nights")
+        let runners = 4
+        let stores = try (0..<runners).map { _ in try ResultStore(location: location) }
+        let night = NightKey(tree: "net-next", pipeline: "nightly", base: "aaa", head: "bbb")
+        let results = Mutex<[String: NightClaim]>([:])
+        DispatchQueue.concurrentPerform(iterations: runners) { r in
+            let owner = "host\(r):\(r):night"
+            let claim = (try? stores[r].claimNight(night, owner: owner, ttl: 3600, isStale: { _ in false }))
+                ?? .heldBy(owner: "error", run: nil)
+            results.withLock { $0[owner] = claim }
+        }
+        let all = results.withLock { $0 }
+        let winners = all.filter { $0.value == .claimed }.map(\.key)
+        #expect(winners.count == 1, "\(all)")
+        let winner = try #require(winners.first)
+        for (owner, claim) in all where owner != winner { #expect(claim == .heldBy(owner: winner, run: nil)) }
+
+        let store = stores[0]
+        let run = try store.beginRun(RunStart(kind: .nightly, tree: "net-next", baseRevision: "aaa", candidateRevision: "bbb",
+                                              mode: "deterministic", pipeline: "nightly"))
+        try store.finishNight(night, owner: winner, run: run)
+        // Done for good: even far past the expiry nobody takes it again.
+        #expect(try store.claimNight(night, owner: "late:1:x", ttl: 60, now: Date().addingTimeInterval(1e7), isStale: { _ in true })
+                == .heldBy(owner: winner, run: run))
+
+        let other = NightKey(tree: "net-next", pipeline: "nightly", base: "bbb", head: "ccc")
+        #expect(try store.claimNight(other, owner: "a:1:x", ttl: 60, isStale: { _ in false }) == .claimed)
+        #expect(try store.claimNight(other, owner: "b:2:y", ttl: 60, isStale: { _ in false }) == .heldBy(owner: "a:1:x", run: nil))
+        // Expired: taken over.
+        #expect(try store.claimNight(other, owner: "b:2:y", ttl: 60, now: Date().addingTimeInterval(120), isStale: { _ in false }) == .claimed)
+        // Released after a fault: free again.
+        try store.releaseNight(other, owner: "b:2:y")
+        #expect(try store.claimNight(other, owner: "c:3:z", ttl: 60, isStale: { _ in false }) == .claimed)
+    }
 }
