@@ -18,6 +18,8 @@ struct Bisect: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    @OptionGroup var storeOption: StoreOption
+
     @OptionGroup var tree: TreeOption
 
     @Option(help: ArgumentHelp("A revision with good throughput.", valueName: "rev"))
@@ -43,7 +45,7 @@ struct Bisect: ParsableCommand {
     func run() throws {
         try reportingErrors(global, verb: "bisect") {
             let t = try threshold.value()
-            let outcome = try BisectDriver(paths: global.paths).run(BisectRequest(
+            let outcome = try BisectDriver(paths: storeOption.paths(global)).run(BisectRequest(
                 tree: tree.tree, good: good, bad: bad, workload: workload, pipeline: pipelineOption.pipeline, threshold: t, mode: measurement.mode,
                 firstParent: firstParent, reportDir: reports.url))
             emit(outcome.log)

@@ -24,6 +24,8 @@ struct BisectStepCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    @OptionGroup var storeOption: StoreOption
+
     @Option(help: ArgumentHelp("The workload (built-in name or YAML file).", valueName: "name|file"))
     var workload: String
 
@@ -51,7 +53,7 @@ struct BisectStepCommand: ParsableCommand {
     func run() throws {
         // Every failure of kgate itself exits 128: git bisect run aborts rather than marking the commit.
         try reportingErrors(global, verb: "bisect-step", failureCode: KGateExitCode.bisectAbort) {
-            let paths = global.paths
+            let paths = storeOption.paths(global)
             let (good, bad): ([Double], [Double])
             if let fromRun {
                 (good, bad) = try BisectStepDriver.samples(fromRun: fromRun, workload: workload, paths: paths)

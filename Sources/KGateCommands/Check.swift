@@ -21,6 +21,8 @@ struct Check: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    @OptionGroup var storeOption: StoreOption
+
     @OptionGroup var tree: TreeOption
 
     @Option(help: ArgumentHelp("The base revision. Default: the series' base-commit, else the tree's HEAD.", valueName: "rev"))
@@ -66,7 +68,7 @@ struct Check: ParsableCommand {
     func run() throws {
         try reportingErrors(global, verb: "check") {
             if let code = try runShard() { return code }
-            let paths = global.paths
+            let paths = storeOption.paths(global)
             let (source, patchworkRef) = head == nil ? try from.resolve() : (nil, nil)
             let post = try patchworkPost.post(baseURL: from.patchwork ?? "")
             var request = CheckRequest(

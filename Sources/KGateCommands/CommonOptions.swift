@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gate
+import KGateCore
 import Results
 
 /// `--tree`: the same in every verb that works on a registered tree (check, nightly, bisect, series apply).
@@ -43,4 +44,25 @@ struct ThresholdOption: ParsableArguments {
 
     /// The threshold as a fraction, if given.
     func value() throws -> Double? { try threshold.map(parseThreshold) }
+}
+
+/// `--store`: the same in every verb that reads or writes results (check, merge, nightly,
+/// bisect, bisect-step, watch, results). A password never goes in it: libpq reads
+/// PGPASSWORD or the password file (~/.pgpass, PGPASSFILE).
+struct StoreOption: ParsableArguments {
+    @Option(name: [.customLong("store"), .customLong("database")], help: ArgumentHelp(
+        "The results store: postgres://user@host[:port]/db[?sslmode=require] or a SQLite file. Default: $KGATE_STORE, else <cache>/results.sqlite. The password comes from PGPASSWORD or ~/.pgpass.",
+        valueName: "url|file"))
+    var store: String?
+
+    /// The cache paths with this store (`--store`, else KGATE_STORE, else the cache's file).
+    func paths(_ global: GlobalOptions) -> CachePaths {
+        var paths = global.paths
+        paths.store = store
+        return paths
+    }
+
+    func open(_ global: GlobalOptions) throws -> ResultStore {
+        try ResultStore(paths: paths(global))
+    }
 }

@@ -20,6 +20,8 @@ struct Merge: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    @OptionGroup var storeOption: StoreOption
+
     @Argument(help: ArgumentHelp("Shard directories (each shard's --shard-dir; several waves may be given).", valueName: "dir"))
     var directories: [String]
 
@@ -39,7 +41,7 @@ struct Merge: ParsableCommand {
 
     func run() throws {
         try reportingErrors(global, verb: "merge") {
-            let outcome = try MergeDriver(paths: global.paths).run(
+            let outcome = try MergeDriver(paths: storeOption.paths(global)).run(
                 shardDirectories: directories.map { URL(fileURLWithPath: $0) }, pipeline: pipelineOption.pipeline,
                 reportDir: reports.url, post: try patchworkPost.post(baseURL: patchwork ?? ""))
             emit(outcome.summary)

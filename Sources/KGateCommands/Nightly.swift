@@ -17,6 +17,8 @@ struct Nightly: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    @OptionGroup var storeOption: StoreOption
+
     @OptionGroup var tree: TreeOption
 
     @Option(help: ArgumentHelp("The last good revision (default: from the results store).", valueName: "rev"))
@@ -36,7 +38,7 @@ struct Nightly: ParsableCommand {
 
     func run() throws {
         try reportingErrors(global, verb: "nightly") {
-            let outcome = try NightlyDriver(paths: global.paths).run(NightlyRequest(
+            let outcome = try NightlyDriver(paths: storeOption.paths(global)).run(NightlyRequest(
                 tree: tree.tree, good: good, head: head, pipeline: pipelineOption.pipeline, mode: measurement.mode,
                 reportDir: reports.url, bisect: !noBisect))
             emit(outcome.summary)

@@ -7,19 +7,8 @@ import Results
 /// `kgate results`: the stored history.
 struct ResultsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "results", abstract: "Stored results: list, show, export.",
-        subcommands: [ResultsList.self, ResultsShow.self, ResultsExport.self, ResultsDemo.self])
-}
-
-/// Options naming the database.
-struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Results database (default: <cache>/results.sqlite).", valueName: "file"))
-    var database: String?
-
-    func store(_ global: GlobalOptions) throws -> ResultStore {
-        let url = database.map { URL(fileURLWithPath: $0) } ?? global.paths.resultsDatabase
-        return try ResultStore(url: url)
-    }
+        commandName: "results", abstract: "Stored results: list, show, export, import.",
+        subcommands: [ResultsList.self, ResultsShow.self, ResultsExport.self, ResultsImport.self, ResultsDemo.self])
 }
 
 func parseRunID(_ text: String) throws -> Int64 {
@@ -32,12 +21,12 @@ func parseRunID(_ text: String) throws -> Int64 {
 struct ResultsList: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List recent runs.")
     @OptionGroup var global: GlobalOptions
-    @OptionGroup var db: DatabaseOptions
+    @OptionGroup var db: StoreOption
     @Option(name: .long, help: "How many runs.") var limit = 30
 
     func run() throws {
         try reportingErrors(global, verb: "results list") {
-            let runs = try db.store(global).listRuns(limit: limit)
+            let runs = try db.open(global).listRuns(limit: limit)
             if runs.isEmpty { emit("no runs recorded"); return 0 }
             emit("id    kind     status       outcome       exit  started               base          candidate     subject")
             for r in runs {
@@ -57,12 +46,12 @@ struct ResultsList: ParsableCommand {
 struct ResultsShow: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one run (Markdown summary).")
     @OptionGroup var global: GlobalOptions
-    @OptionGroup var db: DatabaseOptions
+    @OptionGroup var db: StoreOption
     @Argument(help: "Run id.") var runID: String
 
     func run() throws {
         try reportingErrors(global, verb: "results show") {
-            let report = try db.store(global).report(run: try parseRunID(runID))
+            let report = try db.open(global).report(run: try parseRunID(runID))
             emit(MarkdownExporter.render(report))
             return 0
         }
@@ -70,17 +59,39 @@ struct ResultsShow: ParsableCommand {
 }
 
 struct ResultsExport: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export one run: md, junit, kcidb, html or json.")
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Export one run (md, junit, kcidb, html or json), or the whole history to another store.",
+        discussion: """
+        kgate results export RUN --format F [--output FILE]: one run's report.
+        kgate results export --to URL|FILE: every run, sample, verdict, watched series and claim, \
+        copied into that store in one transaction (ids kept when it has no runs yet, else renumbered).
+        """)
     @OptionGroup var global: GlobalOptions
-    @OptionGroup var db: DatabaseOptions
-    @Argument(help: "Run id.") var runID: String
-    @Option(name: .long, help: ArgumentHelp("The report format.", valueName: "format")) var format: ReportFormat
+    @OptionGroup var db: StoreOption
+    @Argument(help: "Run id.") var runID: String?
+    @Option(name: .long, help: ArgumentHelp("The report format.", valueName: "format")) var format: ReportFormat?
     @Option(name: .long, help: "Write to this file instead of stdout.") var output: String?
     @Option(name: .long, help: "KCIDB origin (lowercase letters, digits, underscores).") var origin = "kgate"
+    @Option(name: .customLong("to"), help: ArgumentHelp("Copy the whole history into this store.", valueName: "url|file"))
+    var target: String?
+
+    func validate() throws {
+        if target != nil {
+            guard runID == nil, format == nil, output == nil else {
+                throw ValidationError("--to copies the whole history: give no run id, --format or --output")
+            }
+        } else if runID == nil || format == nil {
+            throw ValidationError("give a run id and --format, or --to URL")
+        }
+    }
 
     func run() throws {
         try reportingErrors(global, verb: "results export") {
-            let report = try db.store(global).report(run: try parseRunID(runID))
+            if let target {
+                return try copyHistory(from: db.open(global), to: ResultStore(location: StoreLocation.parse(target)))
+            }
+            guard let runID, let format else { throw KGateError.usage("give a run id and --format, or --to URL") }
+            let report = try db.open(global).report(run: try parseRunID(runID))
             let text = try ReportExporter.render(report, format: format, options: ExportOptions(origin: origin))
             if let output {
                 let url = URL(fileURLWithPath: output)
@@ -98,16 +109,25 @@ struct ResultsExport: ParsableCommand {
     }
 }
 
+/// `export --to` and `import --from`: one copy, one line saying what moved where.
+func copyHistory(from source: ResultStore, to target: ResultStore) throws -> Int32 {
+    let summary = try source.copyHistory(to: target)
+    let runs = summary.rows["runs"] ?? 0
+    emit("copied \(runs) run(s), \(summary.total) row(s) from \(source.location) to \(target.location)"
+         + (summary.keptIDs ? " (ids kept)" : " (renumbered: the target had runs)"))
+    return 0
+}
+
 /// Records the fixed demo run (for the report screenshot and trying the exporters).
 struct ResultsDemo: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "demo", abstract: "Record a demo run; print its id.",
                                                     shouldDisplay: false)
     @OptionGroup var global: GlobalOptions
-    @OptionGroup var db: DatabaseOptions
+    @OptionGroup var db: StoreOption
 
     func run() throws {
         try reportingErrors(global, verb: "results demo") {
-            emit(String(try DemoRun.record(into: db.store(global))))
+            emit(String(try DemoRun.record(into: db.open(global))))
             return 0
         }
     }

@@ -22,6 +22,8 @@ struct Watch: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    @OptionGroup var storeOption: StoreOption
+
     @Option(help: ArgumentHelp("The patchwork instance (e.g. https://patchwork.kernel.org).", valueName: "url"))
     var patchwork: String
 
@@ -93,7 +95,7 @@ struct Watch: ParsableCommand {
             options.maxAge = maxAge.map { $0 * 3600 }
             options.reportRoot = reportRoot.map { URL(fileURLWithPath: $0, isDirectory: true) }
             options.reportURL = reportURL
-            let paths = global.paths
+            let paths = storeOption.paths(global)
             let checker: any SeriesChecker = try handoffCommand.map { try HandoffSeriesChecker(command: $0) }
                 ?? LocalSeriesChecker(paths: paths, tree: tree.tree, pipeline: pipelineOption.pipeline,
                                       mode: measurement.mode, fetch: !noFetch)

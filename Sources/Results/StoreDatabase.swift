@@ -128,6 +128,13 @@ public enum SQLDialect: String, Sendable {
         }
     }
 
+    /// After rows were inserted with their own ids: PostgreSQL's identity sequence
+    /// moves past them (SQLite's AUTOINCREMENT follows by itself).
+    public func afterExplicitIDs(table: String) -> String? {
+        guard self == .postgres else { return nil }
+        return "SELECT setval(pg_get_serial_sequence('\(table)', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM \(table)), false)"
+    }
+
     /// Where applied migration identifiers are kept. SQLite keeps GRDB's table, so
     /// every existing `results.sqlite` opens unchanged.
     public var migrationsTable: String { self == .sqlite ? "grdb_migrations" : "kgate_migrations" }
