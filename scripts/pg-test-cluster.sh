@@ -5,8 +5,10 @@
 #                                               only, database `kgate`; prints its URL
 #   bash scripts/pg-test-cluster.sh stop DIR    stops it and removes DIR
 # PostgreSQL refuses to run as root: as root the cluster belongs to the `postgres`
-# system user (Debian's postgresql package creates it). Local connections are
+# system user (Debian's postgresql package creates it), so DIR's parent must be one
+# that user can enter (/tmp is; a `mktemp -d` directory is not). Local connections are
 # trusted: the cluster is reachable only through the socket in DIR.
+# KGATE_PG_OPTIONS adds server options (benchmarks/store.sh: "-c fsync=on -c synchronous_commit=on").
 set -euo pipefail
 bin="${KGATE_PG_BIN:-/usr/lib/postgresql/15/bin}"
 usage() { echo "usage: $0 start|stop DIR" >&2; exit 64; }
@@ -21,12 +23,16 @@ case "$action" in
     mkdir -p "$dir"
     [ -z "$(ls -A "$dir")" ] || { echo "$0: $dir is not empty" >&2; exit 64; }
     mkdir -p "$dir/data" "$dir/socket"
-    if [ "$(id -u)" -eq 0 ]; then chown -R postgres: "$dir"; chmod 755 "$dir"; fi
+    if [ "$(id -u)" -eq 0 ]; then
+      chown -R postgres: "$dir"; chmod 755 "$dir"
+      runuser -u postgres -- test -x "$dir" \
+        || { echo "$0: the postgres user cannot enter $dir (put DIR under /tmp)" >&2; rm -rf "$dir"; exit 64; }
+    fi
     as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 4; }
     # Small and fast: no fsync (the data is thrown away), few connections.
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start \
-      -o "-c listen_addresses='' -k $dir/socket -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=40" \
+      -o "-c listen_addresses='' -k $dir/socket -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=40 ${KGATE_PG_OPTIONS:-}" \
       >/dev/null || { cat "$dir/server.log" >&2; exit 4; }
     as_owner "$bin/createdb" -h "$dir/socket" -U postgres kgate
     echo "postgresql://postgres@/kgate?host=$dir/socket"

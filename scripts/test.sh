@@ -33,7 +33,8 @@ else
 fi
 # Temporary files of this run (tests keep theirs for inspection after a failure):
 # one directory, removed when every test passed, named on stderr when one failed.
-run_tmp="$(mktemp -d "${TMPDIR:-/tmp}/kgate-tests.XXXXXX")"
+base_tmp="${TMPDIR:-/tmp}"
+run_tmp="$(mktemp -d "$base_tmp/kgate-tests.XXXXXX")"
 export TMPDIR="$run_tmp"
 # The host's CPU every 5 s (/proc/stat), for the share of the run the cores were busy.
 ( while :; do printf '%s %s\n' "$(date +%s)" "$(head -n1 /proc/stat)"; sleep 5; done ) > "$timings/cpu.txt" &
@@ -47,7 +48,8 @@ finish() {
 }
 trap finish EXIT
 if ((!unit)) && [ -z "${KGATE_TEST_PG_URL:-}" ]; then
-  pg_dir="$run_tmp/pg"
+  # Beside the run's directory, not in it: the postgres user cannot enter a mktemp -d.
+  pg_dir="$(mktemp -d -u "$base_tmp/kgate-pg.XXXXXX")"
   if url="$(bash scripts/pg-test-cluster.sh start "$pg_dir")"; then
     export KGATE_TEST_PG_URL="$url"
   else
