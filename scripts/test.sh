@@ -51,7 +51,7 @@ if ((!unit)) && [ -z "${KGATE_TEST_PG_URL:-}" ]; then
   # Beside the run's directory, not in it: the postgres user cannot enter a mktemp -d.
   pg_dir="$(mktemp -d -u "$base_tmp/kgate-pg.XXXXXX")"
   if url="$(bash scripts/pg-test-cluster.sh start "$pg_dir")"; then
-    export KGATE_TEST_PG_URL="$url"
+    export KGATE_TEST_PG_URL="$url" KGATE_TEST_PG_TLS_URL="$(cat "$pg_dir/tls-url")"
   else
     echo "test.sh: no PostgreSQL test cluster; the .database tests skip (fail under CI=true)" >&2
   fi

@@ -145,4 +145,17 @@ import TestSupport
         try store.releaseNight(other, owner: "b:2:y")
         #expect(try store.claimNight(other, owner: "c:3:z", ttl: 60, isStale: { _ in false }) == .claimed)
     }
+
+    /// libpq's default (`sslmode=prefer`): TLS whenever the server offers it, as the
+    /// server itself sees it; `sslmode=disable` shows the check can tell.
+    @Test func tlsIsUsedWhenTheServerOffersIt() throws {
+        let url = try #require(ProcessInfo.processInfo.environment["KGATE_TEST_PG_TLS_URL"],
+                               "KGATE_TEST_PG_TLS_URL is unset (scripts/test.sh sets it from scripts/pg-test-cluster.sh)")
+        func ssl(_ url: String) throws -> Bool? {
+            let store = try ResultStore(location: try StoreLocation.parse(url))
+            return try store.read { try $0.scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") }
+        }
+        #expect(try ssl(url) == true)
+        #expect(try ssl(url + "?sslmode=disable") == false)
+    }
 }
