@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import KGateCore
 
 /// The embedded backend: one SQLite file through GRDB (a `DatabaseQueue`: one
 /// connection, writes serialized in the process, a 10 s busy timeout between processes).
@@ -23,7 +24,7 @@ final class SQLiteDatabase: StoreDatabase {
             if case .failure = result { return .rollback }
             return .commit
         }
-        guard let result else { throw SQLColumnError(column: "transaction", found: nil) }
+        guard let result else { throw KGateError.infrastructure("the SQLite transaction did not run") }
         return try result.get()
     }
 
