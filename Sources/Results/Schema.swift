@@ -178,7 +178,8 @@ public enum ResultSchema {
                 )
                 """),
         // Profiles in recorded order on both backends (PostgreSQL has no rowid);
-        // nightly claims: two nightly runners never check (and bisect) the same night.
+        // nightly claims: two nightly runners never check (and bisect) the same night;
+        // every per-run table indexed by run (a report reads them at a 10,000-run history).
         Migration(id: "v6-fleet", sql: """
                 ALTER TABLE profiles ADD COLUMN position BIGINT NOT NULL DEFAULT 0;
                 CREATE TABLE nightly_claims (
@@ -191,6 +192,12 @@ public enum ResultSchema {
                     expires DOUBLE PRECISION NOT NULL,
                     PRIMARY KEY (tree, pipeline, base_revision, head_revision)
                 );
+                CREATE INDEX revisions_run ON revisions(run_id);
+                CREATE INDEX builds_run ON builds(run_id);
+                CREATE INDEX boots_run ON boots(run_id);
+                CREATE INDEX stage_timings_run ON stage_timings(run_id);
+                CREATE INDEX bisect_steps_run ON bisect_steps(run_id);
+                CREATE INDEX profiles_run ON profiles(run_id);
                 """, sqliteOnly: "UPDATE profiles SET position = rowid"),
     ]
 

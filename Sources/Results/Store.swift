@@ -186,6 +186,7 @@ public final class ResultStore: Sendable {
 
     // MARK: internals
 
+    @discardableResult
     func write<T>(_ body: (any StoreConnection) throws -> T) throws -> T {
         try transaction("cannot write to the results store") { try database.write(.ordinary, body) }
     }
@@ -193,6 +194,7 @@ public final class ResultStore: Sendable {
     /// A claim: SQLite's `BEGIN IMMEDIATE` (the write lock before the first read),
     /// PostgreSQL's row locks (`dialect.forUpdate` in the claim's SELECT), so two
     /// processes cannot both read "unclaimed" and both claim.
+    @discardableResult
     func writeClaim<T>(_ body: (any StoreConnection) throws -> T) throws -> T {
         try transaction("cannot write to the results store") { try database.write(.claim, body) }
     }

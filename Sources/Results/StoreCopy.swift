@@ -101,6 +101,7 @@ extension ResultStore {
                     }
                     summary.rows[table.name] = count
                 }
+                if let analyze = out.dialect.afterBulkLoad { try out.execute(analyze) }
                 return summary
             }
         }

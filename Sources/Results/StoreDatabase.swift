@@ -135,6 +135,10 @@ public enum SQLDialect: String, Sendable {
         return "SELECT setval(pg_get_serial_sequence('\(table)', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM \(table)), false)"
     }
 
+    /// After a bulk copy: fresh planner statistics (PostgreSQL plans a 10,000-run
+    /// history's report badly until autovacuum gets to it; SQLite plans without them).
+    public var afterBulkLoad: String? { self == .postgres ? "ANALYZE" : nil }
+
     /// Where applied migration identifiers are kept. SQLite keeps GRDB's table, so
     /// every existing `results.sqlite` opens unchanged.
     public var migrationsTable: String { self == .sqlite ? "grdb_migrations" : "kgate_migrations" }
