@@ -23,9 +23,13 @@ final class PostgresDatabase: StoreDatabase {
         deinit { PQfinish(conn) }
     }
 
-    /// `conninfo`: the store URL as libpq reads it (`postgresql://user@host/db?sslmode=…`).
+    /// `conninfo`: the store URL as libpq reads it (`postgresql://user@host/db?sslmode=…`;
+    /// `connect_timeout` defaults to 10 s).
     init(conninfo: String) throws {
-        guard let conn = PQconnectdb(conninfo) else {
+        // A server that does not answer is a fault in 10 s, not after TCP's minutes.
+        let info = conninfo.contains("connect_timeout=") ? conninfo
+            : conninfo + (conninfo.contains("?") ? "&" : "?") + "connect_timeout=10"
+        guard let conn = PQconnectdb(info) else {
             throw PostgresError(sqlState: "08000", message: "out of memory opening a connection")
         }
         let handle = Handle(conn)

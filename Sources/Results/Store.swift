@@ -2,6 +2,7 @@ import Foundation
 import Gate
 import KernelProfile
 import KGateCore
+import Synchronization
 
 /// The history of runs: the SQLite file in the cache (`<cache>/results.sqlite`) or a
 /// shared PostgreSQL store (`--store postgres://…`), behind `StoreDatabase`. Every
@@ -10,6 +11,8 @@ import KGateCore
 public final class ResultStore: Sendable {
     public let location: StoreLocation
     let database: any StoreDatabase
+    /// The password-in-the-URL warning is printed once per process.
+    private static let warnedAboutPassword = Atomic<Bool>(false)
 
     /// The SQLite file at `url`.
     public convenience init(url: URL) throws {
@@ -24,7 +27,7 @@ public final class ResultStore: Sendable {
     /// Opens (creating if needed) and migrates the store (`migrateUpTo`: stop there, for tests).
     public init(location: StoreLocation, migrateUpTo: String? = nil) throws {
         self.location = location
-        if location.hadPassword {
+        if location.hadPassword, !Self.warnedAboutPassword.exchange(true, ordering: .relaxed) {
             Console.shared.line("warning: the store URL carries a password; kgate uses it but never prints it. Put it in PGPASSWORD or ~/.pgpass instead")
         }
         do {

@@ -21,7 +21,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
             let base = try #require(ProcessInfo.processInfo.environment["KGATE_TEST_PG_URL"], "KGATE_TEST_PG_URL is unset")
             let schema = "t_\(label.filter { $0.isLetter || $0.isNumber })_\(UUID().uuidString.prefix(8))".lowercased()
             let admin = try PostgresDatabase(conninfo: base)
-            try admin.write(.ordinary) { try $0.execute("CREATE SCHEMA \(schema)") }
+            _ = try admin.write(.ordinary) { try $0.execute("CREATE SCHEMA \(schema)") }
             return try StoreLocation.parse(base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D" + schema)
         }
     }
