@@ -101,6 +101,8 @@ class MasterConfig(unittest.TestCase):
         self.assertEqual(r.returncode, 4, r.stderr)
         self.assertIn("fetching the tree failed", r.stderr)
         self.assertEqual(calls, "", "kgate must not run")
+        with open(os.path.join(self.dir, "build-exit-code")) as f:
+            self.assertEqual(f.read().strip(), "4", "the merge step ends the check with the build's code")
 
     def test_kgate_exit_code_passes_through_and_the_pull_request_form(self):
         repo = os.path.join(self.dir, "kernel")
@@ -113,6 +115,8 @@ class MasterConfig(unittest.TestCase):
         base = subprocess.run(["git", "-C", repo, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
         r, calls = self.run_export(build_exit=1, series="x.mbox", tree_url="file://" + repo)
         self.assertEqual(r.returncode, 1, r.stderr)   # a regression stays a regression
+        with open(os.path.join(self.dir, "build-exit-code")) as f:
+            self.assertEqual(f.read().strip(), "1")
         self.assertIn("tree add", calls)
         self.assertIn("--series x.mbox", calls)
         r, calls = self.run_export(build_exit=2, base=base, head=base, tree="linux-6.12")
