@@ -76,6 +76,10 @@ import TestSupport
         return store
     }
 
+    /// The suite's one cache store (its prebuild exports and copies made once): the merge-request
+    /// pipeline restores what the series pipelines saved, as one runner's cache would.
+    static let sharedStore: Result<URL, any Error> = Result { try store(TestEnv.temporaryDirectory("gitlab-store")) }
+
     /// Boots the jobs measured, back into the test cache's boot memo (for the suites that repeat them).
     static func keepBoots(_ store: URL) throws {
         let memo = TestEnv.cache.root.appendingPathComponent("boot-memo")
@@ -136,7 +140,7 @@ import TestSupport
 
     @Test func seriesPipelinesGiveTheVerdictWithJUnitAndASecondRunBuildsNothing() throws {
         let work = try TestEnv.temporaryDirectory("gitlab-e2e")
-        let store = try Self.store(work)
+        let store = try Self.sharedStore.get()
         // The series form runs in the kgate project: its jobs clone this checkout.
         let regress = try Self.pipeline(project: TestEnv.packageRoot, store: store, work: work.appendingPathComponent("regress"),
                                         variables: Self.seriesVariables(Self.regressing))
@@ -189,7 +193,7 @@ import TestSupport
 
     @Test func mergeRequestOnAKernelRepositoryWithTwoCommitsExitsOne() throws {
         let work = try TestEnv.temporaryDirectory("gitlab-mr")
-        let store = try Self.store(work)
+        let store = try Self.sharedStore.get()
         // The kernel repository: the test tree (objects shared) plus one commit made from the regressing example.
         let repo = work.appendingPathComponent("linux")
         let tree = TestEnv.cache.trees.appendingPathComponent("\(TestEnv.defaultTreeName).git")
