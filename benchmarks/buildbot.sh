@@ -9,6 +9,7 @@
 #        or BASE=rev HEAD=rev (the pull-request form, no series) with TREE or TREE_URL (+TREE_BRANCH),
 #        PIPELINE=name|file (default: premerge), TREE=name, WORKERS=n (2),
 #        WORKER_CACHE=dir (every worker's kgate cache; default: one fresh cache each),
+#        FAULT=1 to add a check whose tree_url does not exist (expects exit 4, EXCEPTION),
 #        SINGLE=0 to skip the single-machine run, SINGLE_REPORT=dir SINGLE_EXIT=code
 #        to compare with a single-machine check already run (same series and
 #        pipeline), KGATE_CACHE=the build job's cache
@@ -76,28 +77,42 @@ for p in series:"$SERIES" base:"$BASE" head:"$HEAD" tree_url:"$TREE_URL" tree_br
 done
 buildbot sendchange --master "127.0.0.1:$PORT" --auth "kgate:$PW" --who benchmark --branch kgate \
   --comments "sharded kgate check" "${props[@]}" kgate >/dev/null
-end=$(( $(date +%s) + TIMEOUT ))
-result=$WORK/result/check-1
-until [ -f "$result/exit-code" ]; do
-  if [ "$(date +%s)" -gt "$end" ]; then echo "buildbot.sh: no merged verdict after ${TIMEOUT}s; logs in $WORK" >&2; exit 4; fi
-  sleep 2
-done
-t1=$(date +%s.%N)
-sharded_code=$(cat "$result/exit-code")
-# The check build's Buildbot result (0 success, 1 warnings, 2 failure, 4 exception), from the
-# master's database once the build has finished (its last step writes the exit code).
-bb_result=$(python3 -c 'import sqlite3, sys, time
+# await_check N: waits for check N's exit code; sets code and bb_result (the build's Buildbot
+# result, 0 success, 1 warnings, 2 failure, 4 exception, read from the master's database once
+# the build has finished: its last step writes the exit code).
+await_check() {
+  local end=$(( $(date +%s) + TIMEOUT )) dir=$WORK/result/check-$1
+  until [ -f "$dir/exit-code" ]; do
+    if [ "$(date +%s)" -gt "$end" ]; then echo "buildbot.sh: no verdict for check $1 after ${TIMEOUT}s; logs in $WORK" >&2; exit 4; fi
+    sleep 1
+  done
+  code=$(cat "$dir/exit-code")
+  bb_result=$(python3 -c 'import sqlite3, sys, time
 for _ in range(120):
     r = sqlite3.connect(sys.argv[1]).execute("select results from builds b join builders r on b.builderid = r.id"
-                                             " where r.name = ? and b.number = 1", ("kgate-check",)).fetchone()
+                                             " where r.name = ? and b.number = ?", ("kgate-check", int(sys.argv[2]))).fetchone()
     if r and r[0] is not None:
         break
     time.sleep(0.5)
-print(r[0] if r and r[0] is not None else "none")' "$WORK/master/state.sqlite")
+print(r[0] if r and r[0] is not None else "none")' "$WORK/master/state.sqlite" "$1")
+}
+await_check 1
+t1=$(date +%s.%N)
+result=$WORK/result/check-1
+sharded_code=$code
 waves=$(grep -c "^" <(ls "$WORK/master/transfer/check-1" | grep -o '^wave[0-9]*' | sort -u))
 artifact_bytes=$(stat -c %s "$WORK/master/transfer/check-1/artifact.tar")
 printf 'buildbot: %d workers, merged exit %s, build result %s, %d waves, wall %.1f s; artifact %.1f MiB (tar)\n' \
   "$WORKERS" "$sharded_code" "$bb_result" "$waves" "$(echo "$t1 - $t0" | bc)" "$(echo "$artifact_bytes / 1048576" | bc -l)"
+# FAULT=1: a second check whose tree_url does not exist: the machine's (or the request's)
+# fault, never the patch's: exit 4, Buildbot result EXCEPTION (4); no kernel is built.
+if [ "${FAULT:-0}" = 1 ]; then
+  buildbot sendchange --master "127.0.0.1:$PORT" --auth "kgate:$PW" --who benchmark --branch kgate \
+    --comments "a tree that does not exist" --property series:"${SERIES:-x}" --property tree_url:"$WORK/no-such-tree.git" \
+    kgate >/dev/null
+  await_check 2
+  printf 'buildbot: fault check (a tree_url that does not exist): exit %s, build result %s\n' "$code" "$bb_result"
+fi
 [ "$SINGLE" = 1 ] || exit 0
 
 if [ -n "${SINGLE_REPORT:-}" ]; then
@@ -122,7 +137,10 @@ def verdicts(path):
     return {w["workload"]: (w["verdict"]["outcome"], w["baseValues"], w["candidateValues"])
             for w in json.load(open(path))["workloads"]}
 a, b = verdicts(sys.argv[1]), verdicts(sys.argv[2])
-pairs = [(x, y) for k in a if k in b for x, y in zip(a[k][1] + a[k][2], b[k][1] + b[k][2])]
+# Each group's samples compared as sorted lists: the merged report may list a group's trials in
+# another order than one machine (seen: two tcp-4flows candidate trials swapped, values identical).
+pairs = [(x, y) for k in a if k in b for g in (1, 2) for x, y in zip(sorted(a[k][g]), sorted(b[k][g]))]
+reordered = sum(a[k][g] != b[k][g] and sorted(a[k][g]) == sorted(b[k][g]) for k in a if k in b for g in (1, 2))
 exact = sum(x == y for x, y in pairs)
 # Same outcome and trials; values equal up to the residue of a repeated seeded boot (within 2 %).
 same = (set(a) == set(b) and sys.argv[3] == sys.argv[4]
@@ -130,8 +148,8 @@ same = (set(a) == set(b) and sys.argv[3] == sys.argv[4]
         and all(abs(x / y - 1) < 0.02 for x, y in pairs))
 for name in sorted(set(a) | set(b)):
     print("%s: sharded %s, one machine %s" % (name, a.get(name, ("-",))[0], b.get(name, ("-",))[0]))
-print("samples: %d of %d bit-identical, largest difference %.4f %%" % (exact, len(pairs),
-      max([abs(x / y - 1) * 100 for x, y in pairs] or [0])))
+print("samples: %d of %d bit-identical, largest difference %.4f %%; %d group(s) in another trial order" % (
+      exact, len(pairs), max([abs(x / y - 1) * 100 for x, y in pairs] or [0]), reordered))
 print("verdicts " + ("agree" if same else "DIFFER"))
 sys.exit(0 if same else 1)
 PY

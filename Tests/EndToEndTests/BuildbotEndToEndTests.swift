@@ -16,7 +16,7 @@ import TestSupport
     static let series = TestEnv.packageRoot.appendingPathComponent("pipelines/examples/regress-tcp-rcv-audit.mbox").path
 
     /// Buildbot's result codes (buildbot.process.results) for kgate's exit codes, as master.cfg decodes them.
-    static let buildbotResult: [Int32: Int] = [0: 0, 1: 2, 2: 2, 3: 1, 4: 4]
+    static let buildbotResult: [Int32: Int] = [0: 0, 1: 2, 2: 2, 3: 1, 4: 4, 64: 4]
 
     init() throws {
         try SharedKernel.ensureTree()
@@ -29,7 +29,7 @@ import TestSupport
         #expect(single.exitCode == 1, "the regressing example: \(single.stderr.suffix(2000))")
         var env = ["KGATE_BIN": TestEnv.kgateBinary.path, "KGATE_CACHE": TestEnv.cache.root.path,
                    "WORKER_CACHE": TestEnv.cache.root.path, "KGATE_REMEASURE": "0",
-                   "PIPELINE": "premerge", "SERIES": Self.series, "TREE": TestEnv.defaultTreeName,
+                   "PIPELINE": "premerge", "SERIES": Self.series, "TREE": TestEnv.defaultTreeName, "FAULT": "1",
                    "TIMEOUT": "1500", "SINGLE_REPORT": single.reportDir.path, "SINGLE_EXIT": String(single.exitCode)]
         env[TimingLog.contextVariable] = TestEnv.currentTestName
         let start = Date()
@@ -40,6 +40,9 @@ import TestSupport
                 "stdout: \(r.stdout.suffix(2000))")
         #expect(r.stdout.contains("verdicts agree"))
         #expect(r.stdout.contains("one machine: exit \(single.exitCode) (run before"))
+        // A second check on the same master whose tree_url does not exist: infrastructure (4), EXCEPTION.
+        #expect(r.stdout.contains("buildbot: fault check (a tree_url that does not exist): exit 4, build result 4"),
+                "stdout: \(r.stdout.suffix(2000))")
         print("buildbot: sharded premerge check \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
     }
 }

@@ -7,8 +7,11 @@ import TestSupport
 /// job and step by step as GitHub would by scripts/ci-local/gha.py (fresh workspace and
 /// HOME per job, artifacts and actions/cache emulated, the matrix expanded), with the
 /// SHIPPED premerge pipeline and real kernels: a regressing series exits 1 with JUnit
-/// and a summary, the same check again restores the cache and does not cold-build, the
-/// pull-request form on a kernel repository with two commits exits 1, a benign series 0.
+/// and a summary, the pull-request form on a kernel repository with two commits exits 1,
+/// a benign series 0 in a later run that restores the cache and does not build the base
+/// again, and a pipeline that needs a second wave (Fixtures/shard.yaml) runs the wave jobs
+/// and ends with one machine's verdict and exit code. (The same check run twice, its second run building nothing, is GitLab's test:
+/// the cache round trip is the engine's glue, which this test covers with the benign run.)
 ///
 /// CI budget: kgate is the test run's build (the workflow's KGATE_BIN), "the kernel
 /// repository" a bare local clone of the shared tree (a local path: no packing), the
@@ -91,8 +94,9 @@ import TestSupport
                                                        "--var", "KGATE_REF=\(head.stdout.trimmingCharacters(in: .whitespacesAndNewlines))",
                                                        "--var", "KGATE_BIN=\(TestEnv.kgateBinary.path)",
                                                        "--var", "KGATE_CACHE_SEED=\(TestEnv.cache.root.path)"] + extra,
-                                      timeout: 5400)
+                                      environment: [TimingLog.contextVariable: TestEnv.currentTestName ?? "GitHubWorkflowEndToEndTests"], timeout: 5400)
         let seconds = Date().timeIntervalSince(started)
+        try keepBoots()
         let runDir = root.appendingPathComponent("runs/\(id)")
         let data = try Data(contentsOf: runDir.appendingPathComponent("result.json"))
         let record = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -102,9 +106,34 @@ import TestSupport
         return Run(exitCode: code, jobs: jobs, stderr: r.stderr, seconds: seconds, artifacts: runDir.appendingPathComponent("artifacts"))
     }
 
+    /// The boots the shards measured (their actions/cache memo entries), back into the test cache's boot
+    /// memo, so the suites after this one (GitLab's, with the same kernels and seeds) replay them.
+    static func keepBoots() throws {
+        let store = root.appendingPathComponent("cache-store")
+        let memo = TestEnv.cache.root.appendingPathComponent("boot-memo")
+        try FileManager.default.createDirectory(at: memo, withIntermediateDirectories: true)
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: store.path)) ?? [] where entry.contains("-memo-") {
+            let saved = store.appendingPathComponent(entry).appendingPathComponent("0")
+            guard FileManager.default.fileExists(atPath: saved.path) else { continue }
+            _ = try ProcessRunner.run("/bin/cp", ["-a", "-n", saved.path + "/.", memo.path], timeout: 600)
+        }
+    }
+
     static func dispatch(series: String) throws -> Run {
         try run("workflow_dispatch", ["--input", "series=\(series)", "--input", "tree-url=\(kernelRepository.path)",
                                       "--input", "tree-branch=main"])
+    }
+
+    /// A report.json's verdicts: workload → outcome and the number of base and candidate samples.
+    static func verdicts(_ report: URL) throws -> [String: String] {
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any])
+        var out: [String: String] = [:]
+        for w in (root["workloads"] as? [[String: Any]]) ?? [] {
+            let name = w["workload"] as? String ?? "?"
+            let outcome = (w["verdict"] as? [String: Any])?["outcome"] as? String ?? "?"
+            out[name] = "\(outcome) \((w["baseValues"] as? [Any])?.count ?? -1)+\((w["candidateValues"] as? [Any])?.count ?? -1)"
+        }
+        return out
     }
 
     /// A verdict run: JUnit (well-formed, parsed by the emulated action) and the summary in the report set.
@@ -128,14 +157,6 @@ import TestSupport
         #expect(first.stderr.contains("mode auto measured in deterministic mode"))
         #expect(first.stderr.contains("the series' base-commit") || first.stderr.contains("the series names no base-commit"))
 
-        // The same check again: the build job restores the kgate cache and both kernels are cache hits.
-        let second = try Self.dispatch(series: Self.regressing)
-        #expect(second.exitCode == 1, "stderr: \(second.stderr.suffix(4000))")
-        #expect(second.stderr.contains("cache: restored kgate-Linux-"), "stderr: \(second.stderr.suffix(4000))")
-        #expect(second.stderr.contains(try Regex(#"build base [0-9a-f]{12}: \S+, cached"#)), "stderr: \(second.stderr.suffix(4000))")
-        #expect(second.stderr.contains(try Regex(#"build candidate [0-9a-f]{12}: \S+, cached"#)))
-        print("gha: the regressing check, first run \(Int(first.seconds)) s, second run \(Int(second.seconds)) s")
-
         // The pull-request form in the kernel repository: base = the PR's base, candidate = its head commit.
         let pr = try Self.run("pull_request", ["--pull-request", "base=\(base),head=\(head)",
                                                "--github-repository", "kernel/linux",
@@ -144,9 +165,35 @@ import TestSupport
         try Self.expectReports(pr, failing: true)
         #expect(pr.stderr.contains("pull request: base \(base.prefix(12))"))
 
-        // A benign series (the shipped example, comments and documentation): exit 0.
+        // A benign series (the shipped example, comments and documentation): exit 0. A later run of
+        // the workflow: the build job restores the kgate cache the earlier runs saved, and the base
+        // (the same tree and config) is a cache hit, not built again.
         let ok = try Self.dispatch(series: "kgate/pipelines/examples/benign-tcp-cleanup.mbox")
         #expect(ok.exitCode == 0, "stderr: \(ok.stderr.suffix(4000))")
         try Self.expectReports(ok, failing: false)
+        #expect(ok.stderr.contains("cache: restored kgate-Linux-"), "stderr: \(ok.stderr.suffix(4000))")
+        #expect(ok.stderr.contains(try Regex(#"build base [0-9a-f]{12}: \S+, cached"#)), "stderr: \(ok.stderr.suffix(4000))")
+
+        // Waves beyond the first: shard.yaml (ShardEndToEndTests' pipeline: 2 pairs, then 2 more)
+        // cannot decide the regressing example in one look, so merge-1 names wave 2, shards-2 and
+        // merge-2 run it. The verdict and exit code must be one machine's with the same seeds (the
+        // one-machine check ShardEndToEndTests shares; the shards replay its boots).
+        let shardPipeline = TestEnv.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/shard.yaml").path
+        let single = try SharedCheck.singleMachine(
+            series: TestEnv.packageRoot.appendingPathComponent("pipelines/examples/regress-tcp-rcv-audit.mbox").path,
+            pipeline: shardPipeline)
+        let waves = try Self.run("workflow_dispatch", ["--input", "series=\(Self.regressing)",
+                                                       "--input", "tree-url=\(Self.kernelRepository.path)",
+                                                       "--input", "tree-branch=main",
+                                                       "--input", "pipeline=kgate/Tests/EndToEndTests/Fixtures/shard.yaml"])
+        #expect(waves.exitCode == Int(single.exitCode), "stderr: \(waves.stderr.suffix(4000))")
+        #expect(waves.result("shards-2") == "success" && waves.result("merge-2") == "success",
+                "wave 2 ran: \(waves.jobs.mapValues { $0["result"] ?? "" })")
+        #expect(waves.result("shards-3") == "skipped", "the gate decided after wave 2")
+        let sharded = try Self.verdicts(waves.artifacts.appendingPathComponent("kgate-report-final/report.json"))
+        let oneMachine = try Self.verdicts(single.reportDir.appendingPathComponent("report.json"))
+        #expect(sharded == oneMachine, "sharded \(sharded), one machine \(oneMachine)")
+        print("gha: regressing series \(Int(first.seconds)) s, pull request \(Int(pr.seconds)) s, "
+              + "benign series with the cache restored \(Int(ok.seconds)) s, two waves \(Int(waves.seconds)) s")
     }
 }

@@ -7,17 +7,20 @@ import TestSupport
 /// (scripts/ci-local/gitlab.py: each job in a fresh clone and HOME, needs and
 /// stages in order, parallel shards, artifacts and caches as GitLab passes them),
 /// with the shipped premerge pipeline: a regressing series exits 1 with a JUnit
-/// report, a benign one exits 0, and a merge request on a kernel repository (the
+/// report, a benign one from a patchwork (Tests/TestSupport/FakePatchwork) exits 0
+/// and its verdict job posts the check to the series' last patch (the token a masked
+/// variable, never on argv nor in a log), and a merge request on a kernel repository (the
 /// test tree plus one commit made from the regressing example) exits 1. A second
 /// run of the regressing check restores the GitLab cache and builds nothing.
 /// The jobs run the test run's kgate (KGATE_BIN), and the executor's cache store
 /// starts from this run's cache (built kernels, boot memo), as a runner's cache
 /// would after earlier pipelines; new boots go back to it for the other suites.
-@Suite(.serialized, .tags(.endToEnd), .needs(.kernelSource, .qemu)) struct GitLabEndToEndTests {
+@Suite(.serialized, .tags(.endToEnd, .network), .needs(.kernelSource, .qemu, .localServer)) struct GitLabEndToEndTests {
     static let config = TestEnv.packageRoot.appendingPathComponent("pipelines/ci/gitlab-ci.yml").path
     static let executor = TestEnv.packageRoot.appendingPathComponent("scripts/ci-local/gitlab.py").path
     static let regressing = "pipelines/examples/regress-tcp-rcv-audit.mbox"
     static let benign = "pipelines/examples/benign-tcp-cleanup.mbox"
+    static let token = "kgate-gitlab-e2e-token"
 
     init() throws {
         try SharedKernel.ensureTree()
@@ -73,6 +76,10 @@ import TestSupport
         return store
     }
 
+    /// The suite's one cache store (its prebuild exports and copies made once): the merge-request
+    /// pipeline restores what the series pipelines saved, as one runner's cache would.
+    static let sharedStore: Result<URL, any Error> = Result { try store(TestEnv.temporaryDirectory("gitlab-store")) }
+
     /// Boots the jobs measured, back into the test cache's boot memo (for the suites that repeat them).
     static func keepBoots(_ store: URL) throws {
         let memo = TestEnv.cache.root.appendingPathComponent("boot-memo")
@@ -83,7 +90,8 @@ import TestSupport
         }
     }
 
-    static func pipeline(project: URL, store: URL, work: URL, variables: [String: String], extra: [String] = []) throws -> Run {
+    static func pipeline(project: URL, store: URL, work: URL, variables: [String: String], extra: [String] = [],
+                         masked: [String: String] = [:]) throws -> Run {
         let summary = work.appendingPathComponent("summary.json")
         var vars = ["KGATE_BIN": TestEnv.kgateBinary.path, "KGATE_GIT_URL": TestEnv.packageRoot.path, "KGATE_GIT_REF": kgateRef]
         vars.merge(variables) { $1 }
@@ -96,8 +104,10 @@ import TestSupport
                     // Images are not reproduced here: each job that starts kgate installs its runtime first.
                     "--require-install", #"(^|[;&|\s])kgate\s=install-(runtime|deps)\.sh"#]
             + vars.sorted { $0.key < $1.key }.flatMap { ["--var", "\($0.key)=\($0.value)"] } + extra
+            // Masked CI/CD variables (a token): through the environment, never argv.
+            + masked.keys.sorted().flatMap { ["--masked-var", $0] }
         let start = Date()
-        let r = try ProcessRunner.run("/usr/bin/python3", args, timeout: 3000)
+        let r = try ProcessRunner.run("/usr/bin/python3", args, environment: masked, timeout: 3000)
         let seconds = Date().timeIntervalSince(start)
         var jobs: [[String: Any]] = []
         if let data = try? Data(contentsOf: summary),
@@ -130,7 +140,7 @@ import TestSupport
 
     @Test func seriesPipelinesGiveTheVerdictWithJUnitAndASecondRunBuildsNothing() throws {
         let work = try TestEnv.temporaryDirectory("gitlab-e2e")
-        let store = try Self.store(work)
+        let store = try Self.sharedStore.get()
         // The series form runs in the kgate project: its jobs clone this checkout.
         let regress = try Self.pipeline(project: TestEnv.packageRoot, store: store, work: work.appendingPathComponent("regress"),
                                         variables: Self.seriesVariables(Self.regressing))
@@ -143,11 +153,30 @@ import TestSupport
             #expect(!log.contains("build:"), "a shard must not build: \(log.suffix(1500))")
         }
 
+        // The benign series from patchwork (a series id, fetched by the build job), the verdict posted
+        // back as a check on its last patch by the verdict job, the token a masked variable.
+        var world = FakePatchwork.World(token: Self.token)
+        var series = FakePatchwork.Series(id: 91, project: "netdev", name: "tcp: cleanups", patches: [9101, 9102])
+        series.mbox = try String(contentsOf: TestEnv.packageRoot.appendingPathComponent(Self.benign), encoding: .utf8)
+        world.series = [series]
+        let pw = try FakePatchwork(world)
+        defer { pw.stop() }
         let benign = try Self.pipeline(project: TestEnv.packageRoot, store: store, work: work.appendingPathComponent("benign"),
-                                       variables: Self.seriesVariables(Self.benign))
+                                       variables: ["KGATE_SERIES": "91", "KGATE_PATCHWORK_URL": pw.baseURL,
+                                                   "KGATE_PATCHWORK_POST": "9102"]
+                                           .merging(Self.seriesVariables(Self.benign).filter { $0.key != "KGATE_SERIES" }) { $1 },
+                                       masked: ["KGATE_PATCHWORK_TOKEN": Self.token])
         #expect(benign.verdict == 0, "output: \(benign.output.suffix(3000))")
         #expect(benign.exitCode == 0)
         try Self.expectReport(benign, failing: false)
+        let checks = try pw.checks()
+        #expect(checks.map(\.patch) == [9102], "one check, on the series' last patch: \(checks.map(\.patch))")
+        #expect(checks.first?.state == "success" && checks.first?.context == "kgate-gitlab", "\(checks)")
+        #expect(checks.first?.description.contains("tcp-stream-10ms") == true, "\(checks)")
+        #expect(!benign.output.contains(Self.token))
+        for job in benign.jobs.compactMap({ $0["log"] as? String }) {
+            #expect(!(try String(contentsOfFile: job, encoding: .utf8)).contains(Self.token), "the token in \(job)")
+        }
 
         // The same check again: the build job restores the GitLab cache the first run saved, builds nothing.
         let again = try Self.pipeline(project: TestEnv.packageRoot, store: store, work: work.appendingPathComponent("again"),
@@ -164,7 +193,7 @@ import TestSupport
 
     @Test func mergeRequestOnAKernelRepositoryWithTwoCommitsExitsOne() throws {
         let work = try TestEnv.temporaryDirectory("gitlab-mr")
-        let store = try Self.store(work)
+        let store = try Self.sharedStore.get()
         // The kernel repository: the test tree (objects shared) plus one commit made from the regressing example.
         let repo = work.appendingPathComponent("linux")
         let tree = TestEnv.cache.trees.appendingPathComponent("\(TestEnv.defaultTreeName).git")

@@ -18,4 +18,27 @@ import TestSupport
         let ran = r.stderr.firstMatch(of: /Ran (\d+) tests?/).flatMap { Int($0.1) } ?? 0
         #expect(ran >= 10, "stderr: \(r.stderr.suffix(1000))")
     }
+
+    /// swift_images.py (lint-ci.sh): every template's Swift image is the toolchain this
+    /// project is tested with (`swift --version`), exact; another or a floating tag fails.
+    @Test func templatesNameTheTestedSwiftToolchain() throws {
+        let dir = TestEnv.packageRoot.appendingPathComponent("scripts/ci-local")
+        let r = try ProcessRunner.run("/usr/bin/python3", ["-m", "unittest", "-v", "test_swift_images"], cwd: dir, timeout: 120)
+        #expect(r.exitCode == 0, "stderr: \(r.stderr.suffix(3000))")
+        let ran = r.stderr.firstMatch(of: /Ran (\d+) tests?/).flatMap { Int($0.1) } ?? 0
+        #expect(ran >= 5, "stderr: \(r.stderr.suffix(1000))")
+    }
+
+    /// pipelines/ci/buildbot/master.cfg at the unit level (scripts/ci-local/test_buildbot_master.py,
+    /// Debian's buildbot under /usr/bin/python3, no master running, no kernel): checkconfig, the
+    /// Nightly scheduler and its force form for `kgate nightly`, the force form's series and
+    /// pull-request properties, exit codes → results (4 and 64 EXCEPTION), and the check's build
+    /// command run by bash with a stand-in kgate (a tree that cannot be cloned is exit 4). ~10 s.
+    @Test func buildbotMasterConfigUnitTestsPass() throws {
+        let dir = TestEnv.packageRoot.appendingPathComponent("scripts/ci-local")
+        let r = try ProcessRunner.run("/usr/bin/python3", ["-m", "unittest", "-v", "test_buildbot_master"], cwd: dir, timeout: 300)
+        #expect(r.exitCode == 0, "stderr: \(r.stderr.suffix(3000))")
+        let ran = r.stderr.firstMatch(of: /Ran (\d+) tests?/).flatMap { Int($0.1) } ?? 0
+        #expect(ran >= 6, "stderr: \(r.stderr.suffix(1000))")
+    }
 }

@@ -15,11 +15,14 @@ GITHUB_OUTPUT, GITHUB_ENV and GITHUB_STEP_SUMMARY files; `run:` steps under
 every job in a fresh workspace and a fresh HOME (same paths every job, as on a
 hosted runner); these actions, emulated:
   actions/checkout (a fresh local clone of the mapped repository: repository, ref,
-  path; fetch-depth is accepted, history stays complete), actions/upload-artifact and download-artifact (name, pattern,
+  path, sparse-checkout and its cone mode; fetch-depth is accepted, history stays
+  complete), actions/upload-artifact and download-artifact (name, pattern,
   merge-multiple, if-no-files-found; names unique in a run), actions/cache/restore
   and actions/cache/save (a directory store under --root/cache-store: exact key,
   then restore-keys prefixes newest first; paths with `~` and `!` exclusions; an
-  existing key is not overwritten), mikepenz/action-junit-report (parses the XML:
+  existing key is not overwritten; saved as hardlinks, restored as copies but for
+  git objects, which git never rewrites: a kernel clone costs no copy),
+  mikepenz/action-junit-report (parses the XML:
   a missing or malformed report fails the step).
 An expression, context, function or action it does not know fails the run loudly.
 
@@ -490,7 +493,8 @@ class Runner:
                     "actions/cache/save": self.cache_save, "mikepenz/action-junit-report": self.junit}
         if action not in handlers:
             raise WorkflowError(f"action {uses} is not emulated")
-        known = {"actions/checkout": {"repository", "ref", "path", "fetch-depth"},
+        known = {"actions/checkout": {"repository", "ref", "path", "fetch-depth", "sparse-checkout",
+                                      "sparse-checkout-cone-mode"},
                  "actions/upload-artifact": {"name", "path", "if-no-files-found"},
                  "actions/download-artifact": {"name", "pattern", "path", "merge-multiple"},
                  "actions/cache/restore": {"path", "key", "restore-keys"}, "actions/cache/save": {"path", "key"},
@@ -518,6 +522,11 @@ class Runner:
         ref = w.get("ref") or ""
         git = ["git", "-c", "advice.detachedHead=false", "-c", "gc.auto=0"]
         subprocess.run(git + ["clone", "-q", "--no-checkout", src, str(dest)], check=True)
+        sparse = [l.strip() for l in str(w.get("sparse-checkout", "")).splitlines() if l.strip()]
+        if sparse:  # as actions/checkout: cone mode unless sparse-checkout-cone-mode is false
+            cone = str(w.get("sparse-checkout-cone-mode", "true")).lower() != "false"
+            subprocess.run(git + ["-C", str(dest), "sparse-checkout", "set", "--cone" if cone else "--no-cone"] + sparse,
+                           check=True)
         if ref:
             subprocess.run(git + ["-C", str(dest), "fetch", "-q", "origin", ref], check=True)
         subprocess.run(git + ["-C", str(dest), "checkout", "-q", "FETCH_HEAD" if ref else "HEAD"], check=True)
@@ -580,6 +589,9 @@ class Runner:
         scratch = self.cache_store / (".tmp-" + safe_key(key))
         shutil.rmtree(scratch, ignore_errors=True)
         saved = 0
+        # Hardlinks, not copies: exact because nothing in the job runs after a save (audit():
+        # only uses: steps follow it) and the job's HOME is then discarded, so no saved file
+        # is written again; a restore copies (see restore_tree).
         for i, p in enumerate(include):
             if not p.exists():
                 continue
@@ -591,26 +603,30 @@ class Runner:
                         raise WorkflowError(f"cache: exclusion {x} is not a direct child of {p} (not emulated)")
                 children = [c for c in p.iterdir() if c not in exclude]
                 if children:
-                    subprocess.run(["cp", "-a"] + [str(c) for c in children] + [str(dst)], check=True)
+                    subprocess.run(["cp", "-al"] + [str(c) for c in children] + [str(dst)], check=True)
             else:
-                subprocess.run(["cp", "-a", str(p), str(dst / p.name)], check=True)
+                subprocess.run(["cp", "-al", str(p), str(dst / p.name)], check=True)
             saved += 1
         if not saved:
             log(f"   cache: nothing to save for {key}")
             return
-        (scratch / "meta.json").write_text(json.dumps({"key": key, "time": time.time(), "paths": [str(p) for p in include]}))
+        (scratch / "meta.json").write_text(json.dumps({"key": key, "time": time.time(), "paths": [str(p) for p in include],
+                                                       "version": cache_version(w)}))
         scratch.rename(entry)
         log(f"   cache: saved {key}")
 
     def cache_restore(self, w):
         key = w["key"]
         prefixes = [k.strip() for k in str(w.get("restore-keys", "")).splitlines() if k.strip()]
+        # As GitHub: an entry is found only by a restore with the same `path` lines (the cache
+        # version); one saved with other paths (or by an older runner) is not a match.
         entries = []
         for d in self.cache_store.iterdir():
             if d.name.startswith("."):
                 continue
             meta = json.loads((d / "meta.json").read_text())
-            entries.append((meta["time"], meta["key"], d, meta))
+            if meta.get("version") == cache_version(w):
+                entries.append((meta["time"], meta["key"], d, meta))
         hit = [e for e in entries if e[1] == key]
         matched = hit[0] if hit else None
         for prefix in ([] if matched else prefixes):
@@ -626,14 +642,12 @@ class Runner:
             src = matched[2] / str(i)
             if not src.exists():
                 continue
-            if str(p) not in matched[3]["paths"]:
-                raise WorkflowError(f"cache {matched[1]}: saved with other paths")
             if (src / p.name).is_file() and len(list(src.iterdir())) == 1:
                 p.parent.mkdir(parents=True, exist_ok=True)
                 subprocess.run(["cp", "-a", str(src / p.name), str(p)], check=True)
             else:
                 p.mkdir(parents=True, exist_ok=True)
-                subprocess.run(["cp", "-a", str(src) + "/.", str(p)], check=True)
+                restore_tree(src, p)
         log(f"   cache: restored {matched[1]}" + (" (exact)" if hit else " (restore-keys)"))
         return {"cache-hit": "true" if hit else "false", "cache-matched-key": matched[1]}
 
@@ -649,6 +663,32 @@ class Runner:
             log(f"   junit {Path(p).name}: {len(cases)} test case(s), {len(failed)} failed {failed if failed else ''}")
             if not cases:
                 raise RuntimeError(f"junit: {p} has no test case")
+
+
+def cache_version(w):
+    """GitHub's cache version: the `path` lines as written (so `~` entries match across HOMEs)."""
+    return hashlib.sha256("\n".join(l.strip() for l in str(w["path"]).splitlines() if l.strip()).encode()).hexdigest()[:16]
+
+
+def restore_tree(src, dest):
+    """A cache entry's directory restored to `dest` as GitHub's tarball would be: every
+    file a copy, except git object stores (`objects/` beside a `HEAD`), hardlinked: git
+    never rewrites an object file in place (a new one is written aside and renamed), so
+    sharing them is exact, and a kernel clone's ~90,000 loose objects cost no copy."""
+    objects = []
+    for d, subdirs, files in os.walk(src):
+        if "objects" in subdirs and "HEAD" in files:
+            objects.append(Path(d).relative_to(src) / "objects")
+            subdirs.remove("objects")
+    excludes = [f"--exclude=./{o}" for o in objects]
+    pack = subprocess.Popen(["tar", "-C", str(src)] + excludes + ["-cf", "-", "."], stdout=subprocess.PIPE)
+    subprocess.run(["tar", "-C", str(dest), "-xf", "-"], stdin=pack.stdout, check=True)
+    pack.stdout.close()
+    if pack.wait() != 0:
+        raise RuntimeError(f"cache restore: tar of {src} failed")
+    for o in objects:
+        (dest / o).parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["cp", "-al", str(src / o), str(dest / o.parent)], check=True)
 
 
 def discard(path):
@@ -704,9 +744,14 @@ def audit(wf):
     if not isinstance(perms, dict) or perms.get("checks") != "write" or perms.get("contents") != "read":
         problems.append("permissions: must declare contents: read and checks: write (the JUnit action)")
     for name, job in wf["jobs"].items():
-        installed = False
+        installed = saved = False
         for step in job.get("steps") or []:
             uses = step.get("uses")
+            if uses and uses.startswith("actions/cache/save@"):
+                saved = True
+            elif saved and "run" in step:
+                # The runner saves caches as hardlinks (cache_save): a step after the save could rewrite a saved file.
+                problems.append(f"{name}: a run: step follows an actions/cache save (not emulated)")
             if uses and not re.search(r"@(v\d+(\.\d+)*|[0-9a-f]{40})$", uses):
                 problems.append(f"{name}: {uses} is not pinned to a version")
             run = step.get("run") or ""

@@ -2,6 +2,7 @@
 """Runs a GitLab CI pipeline's jobs on this machine, one after another, as GitLab would.
 
 usage: gitlab.py CONFIG --project REPO --work DIR [--cache-store DIR] [--var K=V ...]
+                 [--masked-var NAME ...]  (value from the environment, [MASKED] in job logs)
                  [--source push|merge_request_event|api] [--sha REV] [--mr-base REV]
                  [--summary FILE] [--require-install CMD_RE=INSTALL_RE]
 
@@ -326,6 +327,18 @@ def sh(lines, cwd, env, timeout, log):
             return -1
 
 
+def mask(log, values):
+    """GitLab's masked variables: their values never appear in a job log."""
+    if not values or not os.path.exists(log):
+        return
+    with open(log, encoding="utf-8", errors="surrogateescape") as f:
+        text = f.read()
+    for v in values:
+        text = text.replace(v, "[MASKED]")
+    with open(log, "w", encoding="utf-8", errors="surrogateescape") as f:
+        f.write(text)
+
+
 def shquote(s):
     return "'" + s.replace("'", "'\\''") + "'"
 
@@ -405,6 +418,7 @@ class Runner:
             if sh(after, project, env, min(timeout, 300), log) != 0:
                 with open(log, "a") as out:
                     out.write("WARNING: after_script failed (ignored, as GitLab does)\n")
+        mask(log, self.args.masked)
         status = "success" if code == 0 else "failed"
         allow = inst["allow_failure"]
         allowed = bool(allow) if not isinstance(allow, dict) else code in as_list(allow.get("exit_codes"))
@@ -492,6 +506,9 @@ def main(argv=None):
     ap.add_argument("--work", required=True)
     ap.add_argument("--cache-store", help="where caches live between pipelines (default: WORK/cache-store)")
     ap.add_argument("--var", action="append", default=[], help="a pipeline variable K=V (highest precedence)")
+    ap.add_argument("--masked-var", action="append", default=[], metavar="NAME",
+                    help="a masked CI/CD variable: its value from this process's environment (never argv), "
+                         "replaced by [MASKED] in job logs")
     ap.add_argument("--source", default="push", choices=["push", "merge_request_event", "api", "schedule", "web"])
     ap.add_argument("--sha", default="HEAD")
     ap.add_argument("--branch", default="main")
@@ -501,6 +518,13 @@ def main(argv=None):
     ap.add_argument("--require-install", action="append", default=[], metavar="TOOL_RE=INSTALL_RE")
     args = ap.parse_args(argv)
     args.pipeline_vars = dict(v.split("=", 1) for v in args.var)
+    args.masked = []
+    for name in args.masked_var:
+        if not os.environ.get(name):
+            print("gitlab-local: masked variable %s is not set in the environment" % name, file=sys.stderr)
+            return 2
+        args.pipeline_vars[name] = os.environ[name]
+        args.masked.append(os.environ[name])
     args.require_install = [tuple(r.split("=", 1)) for r in args.require_install]
     rev = subprocess.run(["git", "-C", args.project, "rev-parse", args.sha + "^{commit}"], capture_output=True, text=True)
     if rev.returncode != 0:

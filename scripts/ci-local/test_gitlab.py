@@ -119,6 +119,22 @@ class Pipelines(unittest.TestCase):
             """)
         self.assertEqual((jobs["a"]["status"], code), ("success", 0))
 
+    def test_masked_variable_comes_from_the_environment_and_never_reaches_a_log(self):
+        os.environ["TEST_SECRET_TOKEN"] = "s3cr3t-t0ken"
+        self.addCleanup(os.environ.pop, "TEST_SECRET_TOKEN", None)
+        code, jobs, _ = self.run_pipeline("""
+            a:
+              script: ['test "$TEST_SECRET_TOKEN" = s3cr3t-t0ken', 'echo "token $TEST_SECRET_TOKEN"']
+            """, "--masked-var", "TEST_SECRET_TOKEN")
+        self.assertEqual((jobs["a"]["status"], code), ("success", 0))
+        with open(jobs["a"]["log"]) as f:
+            log = f.read()
+        self.assertIn("token [MASKED]", log)
+        self.assertNotIn("s3cr3t-t0ken", log)
+        os.environ.pop("TEST_SECRET_TOKEN")
+        code, _, _ = self.run_pipeline("a: {script: ['true']}", "--masked-var", "TEST_SECRET_TOKEN")
+        self.assertEqual(code, 2, "an unset masked variable is refused")
+
     def test_malformed_junit_fails_the_job(self):
         code, jobs, _ = self.run_pipeline("""
             a:
