@@ -16,8 +16,9 @@ main_packages=(
   qemu-system-x86 busybox-static iperf3 sockperf iproute2 git diffutils
 )
 # Only the tests and benchmarks use these: scripts/test-times.py, /usr/bin/time,
-# the Buildbot end-to-end tests, the CI templates' schema check (venv below).
-test_packages=(python3 time python3-venv python3-yaml buildbot buildbot-worker)
+# the Buildbot end-to-end tests, the CI templates' schema check (venv below), the
+# trend page looked at in headless Chromium (TrendBrowserTests, NightlyTrendEndToEndTests).
+test_packages=(python3 time python3-venv python3-yaml buildbot buildbot-worker chromium)
 case "${1:-}" in
   --swift) packages=("${swift_packages[@]}") ;;
   --main) packages=("${swift_packages[@]}" "${main_packages[@]}") ;;

@@ -7,8 +7,8 @@ import Results
 /// `kgate results`: the stored history.
 struct ResultsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "results", abstract: "Stored results: list, show, export.",
-        subcommands: [ResultsList.self, ResultsShow.self, ResultsExport.self, ResultsDemo.self])
+        commandName: "results", abstract: "Stored results: list, show, export, trend.",
+        subcommands: [ResultsList.self, ResultsShow.self, ResultsExport.self, ResultsTrend.self, ResultsDemo.self])
 }
 
 /// Options naming the database.

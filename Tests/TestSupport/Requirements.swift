@@ -18,6 +18,8 @@ public enum RealPart: String, Sendable, CaseIterable {
     case hostNetwork
     /// Debian's `buildbot` and `buildbot-worker` (a local CI engine for the sharded check).
     case buildbot
+    /// Debian's `chromium` (headless), to look at a rendered page as a person would.
+    case chromium
 
     /// Why the part is unusable here, or nil when it is present.
     public var missing: String? {
@@ -45,6 +47,8 @@ public enum RealPart: String, Sendable, CaseIterable {
         case .buildbot:
             let absent = ["buildbot", "buildbot-worker"].filter { ProcessRunner.which($0) == nil }
             return absent.isEmpty ? nil : "\(absent.joined(separator: " and ")) missing (bash scripts/install-deps.sh)"
+        case .chromium:
+            return ProcessRunner.which("chromium") != nil ? nil : "chromium is not on PATH (bash scripts/install-deps.sh)"
         }
     }
 }
