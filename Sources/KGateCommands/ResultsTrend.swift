@@ -31,9 +31,11 @@ struct ResultsTrend: ParsableCommand {
                 throw KGateError.usage("--nights \(nights) is out of range", fix: "use 2…10000")
             }
             let dir = URL(fileURLWithPath: out)
-            // Stored runs name their pipeline and workloads: a file given here stands for its name.
-            let pipelineName = try pipeline.map { try PipelineLoader.load($0).name }
-            let workloadName = try workload.map { try WorkloadLoader.load($0).name }
+            // Stored runs name their pipeline and workloads: a file given here stands for its
+            // name; a plain name is taken as stored (the history may outlive a pipeline file).
+            func isFile(_ s: String) -> Bool { s.contains("/") || s.hasSuffix(".yaml") || s.hasSuffix(".yml") }
+            let pipelineName = try pipeline.map { isFile($0) ? try PipelineLoader.load($0).name : $0 }
+            let workloadName = try workload.map { isFile($0) ? try WorkloadLoader.load($0).name : $0 }
             let doc = try TrendWriter.write(store: db.store(global), to: dir, tree: tree, pipeline: pipelineName,
                                             workload: workloadName, nights: nights)
             for s in doc.series {
