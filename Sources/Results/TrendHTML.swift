@@ -141,7 +141,7 @@ public enum TrendHTML {
 
     static let css = """
     body{max-width:900px}section.trend{margin:18px 0;padding:10px 14px;border:1px solid #ddd;border-radius:6px}
-    p.facts{color:#555;font-size:13px;margin:2px 0}ul.changes{font-size:13px}td.culprit{white-space:normal}
+    p.facts{color:#555;font-size:13px;margin:2px 0}ul.changes{font-size:13px}section.trend table.grid td{white-space:normal}
     td.regression{color:#c62828}td.improvement{color:#2e7d32}
     """
 }
