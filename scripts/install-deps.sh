@@ -17,8 +17,9 @@ main_packages=(
 )
 # Only the tests and benchmarks use these: scripts/test-times.py, /usr/bin/time,
 # the Buildbot end-to-end tests, the CI templates' schema check (venv below), the
-# shared-store tests' throwaway PostgreSQL cluster (scripts/pg-test-cluster.sh).
-test_packages=(python3 time python3-venv python3-yaml buildbot buildbot-worker postgresql openssl)
+# shared-store tests' throwaway PostgreSQL cluster (scripts/pg-test-cluster.sh), the
+# trend page looked at in headless Chromium (TrendBrowserTests, NightlyTrendEndToEndTests).
+test_packages=(python3 time python3-venv python3-yaml buildbot buildbot-worker postgresql openssl chromium)
 case "${1:-}" in
   --swift) packages=("${swift_packages[@]}") ;;
   --main) packages=("${swift_packages[@]}" "${main_packages[@]}") ;;

@@ -12,6 +12,25 @@ public enum Statistics {
         return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
 
+    /// A distribution-free interval of the median from order statistics: the widest
+    /// [x_(k), x_(n+1-k)] with P(Bin(n, ½) ≤ k − 1) ≤ (1 − level)/2; min…max when n is too
+    /// small for the level (fewer than 6 values at 95 %). nil when empty.
+    public static func medianInterval(_ values: [Double], level: Double = 0.95) -> (lower: Double, upper: Double)? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let n = sorted.count
+        var k = 1, cumulative = 0.0
+        var term = pow(0.5, Double(n))   // P(Bin = 0)
+        for j in 0..<(n / 2) {
+            cumulative += term
+            guard cumulative <= (1 - level) / 2 else { break }
+            k = j + 1
+            term *= Double(n - j) / Double(j + 1)
+        }
+        k = min(k - 1, (n - 1) / 2) + 1
+        return (sorted[k - 1], sorted[n - k])
+    }
+
     /// Sample standard deviation over the mean (n − 1 denominator); 0 for fewer than
     /// two values or a zero mean. The spread `kgate run` and `gate simulate` speak of.
     public static func coefficientOfVariation(_ values: [Double]) -> Double {

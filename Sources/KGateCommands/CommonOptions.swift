@@ -30,7 +30,7 @@ extension ReportFormat: ExpressibleByArgument {}
 /// `--report-dir`: the same in every verb that stores a run (check, merge, nightly, bisect).
 struct ReportOptions: ParsableArguments {
     @Option(name: .customLong("report-dir"), help: ArgumentHelp(
-        "Write the run's reports here: summary.md, junit.xml, kcidb.json, report.html, report.json (bisect adds bisect.log, in git bisect replay format).",
+        "Write the run's reports here: summary.md, junit.xml, kcidb.json, report.html, report.json (bisect adds bisect.log, in git bisect replay format; nightly adds the trend: trend.html, trend.json, nights/).",
         valueName: "dir"))
     var reportDir: String?
 

@@ -6,8 +6,8 @@ import KGateCore
 /// `kgate gate`: the statistics of the gate.
 struct GateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "gate", abstract: "Statistics of the gate (simulate).",
-        subcommands: [GateSimulate.self])
+        commandName: "gate", abstract: "Statistics of the gate (simulate, changepoints).",
+        subcommands: [GateSimulate.self, GateChangePoints.self])
 }
 
 /// `kgate gate simulate`: false-alarm and detection rates of the adaptive gate.

@@ -7,8 +7,8 @@ import Results
 /// `kgate results`: the stored history.
 struct ResultsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "results", abstract: "Stored results: list, show, export, import.",
-        subcommands: [ResultsList.self, ResultsShow.self, ResultsExport.self, ResultsImport.self, ResultsDemo.self])
+        commandName: "results", abstract: "Stored results: list, show, export, import, trend.",
+        subcommands: [ResultsList.self, ResultsShow.self, ResultsExport.self, ResultsImport.self, ResultsTrend.self, ResultsDemo.self])
 }
 
 func parseRunID(_ text: String) throws -> Int64 {

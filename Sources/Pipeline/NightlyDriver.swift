@@ -14,11 +14,13 @@ public struct NightlyRequest: Sendable {
     public var mode: MeasurementMode?
     public var reportDir: URL?
     public var bisect: Bool
+    /// Profile the regressed and improved workloads (`ProfileStage`); `--no-profile` skips it.
+    public var profile: Bool
 
     public init(tree: String? = nil, good: String? = nil, head: String = "HEAD", pipeline: String? = nil,
-                mode: MeasurementMode? = nil, reportDir: URL? = nil, bisect: Bool = true) {
+                mode: MeasurementMode? = nil, reportDir: URL? = nil, bisect: Bool = true, profile: Bool = true) {
         self.tree = tree; self.good = good; self.head = head; self.pipeline = pipeline; self.mode = mode
-        self.reportDir = reportDir; self.bisect = bisect
+        self.reportDir = reportDir; self.bisect = bisect; self.profile = profile
     }
 }
 
@@ -75,6 +77,7 @@ public struct NightlyDriver: Sendable {
                 : "nothing landed since \(short(head))"
             try recorder.finish(verdicts: [], exitCode: KGateExitCode.pass, clock: clock, note: summary)
             if lastGood != head { try store.finishNight(night, owner: owner, run: recorder.run) }
+            try writeReports(store: store, run: recorder.run, spec: spec, tree: treeName, to: request.reportDir)
             return NightlyOutcome(exitCode: KGateExitCode.pass, run: recorder.run, summary: summary, culprit: nil)
         }
         let landed = try repository.range(good: good, bad: head, firstParent: false)
@@ -86,7 +89,7 @@ public struct NightlyDriver: Sendable {
             try recorder.commits(landed.map { RunCommit(role: "landed", commit: $0.oid, subject: $0.subject, author: $0.authorName) })
             let verdicts = try Comparison(spec: spec, config: KernelStage.config(for: spec), repository: repository,
                                           paths: paths, console: console)
-                .run(base: good, candidate: head, mode: request.mode, only: [], recorder: recorder, clock: clock)
+                .run(base: good, candidate: head, mode: request.mode, only: [], profile: request.profile, recorder: recorder, clock: clock)
             let overall = GateOutcome.overall(verdicts.map(\.verdict.outcome))
             var summary = "nightly \(short(good))..\(short(head)): \(overall.rawValue)"
             var culprit: String?
@@ -106,15 +109,24 @@ public struct NightlyDriver: Sendable {
                 culprit = head
                 summary += "\nonly one commit landed: \(short(head)) regressed \(worst.workload)"
             }
-            if let dir = request.reportDir {
-                try ReportWriter.write(try store.report(run: recorder.run), to: dir, origin: spec.kcidbOrigin)
+            // The culprit, stored with the night, names the regression on the trend page.
+            if let culprit, let commit = landed.first(where: { $0.oid == culprit }) {
+                try recorder.commits([RunCommit(role: "culprit", commit: commit.oid, subject: commit.subject, author: commit.authorName)])
             }
             try store.finishNight(night, owner: owner, run: recorder.run)
+            try writeReports(store: store, run: recorder.run, spec: spec, tree: treeName, to: request.reportDir)
             return NightlyOutcome(exitCode: overall.exitCode, run: recorder.run, summary: summary, culprit: culprit)
         } catch let error as KGateError {
             try? recorder.finish(verdicts: [], exitCode: error.exitCode, clock: clock, note: error.what, failed: true)
             try? store.releaseNight(night, owner: owner)
             throw error
         }
+    }
+
+    /// The night's report set and the trend of its tree and pipeline (trend.html, trend.json).
+    private func writeReports(store: ResultStore, run: Int64, spec: PipelineSpec, tree: String, to dir: URL?) throws {
+        guard let dir else { return }
+        try ReportWriter.write(try store.report(run: run), to: dir, origin: spec.kcidbOrigin)
+        try TrendWriter.write(store: store, to: dir, tree: tree, pipeline: spec.name)
     }
 }

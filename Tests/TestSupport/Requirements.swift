@@ -20,6 +20,8 @@ public enum RealPart: String, Sendable, CaseIterable {
     case buildbot
     /// A PostgreSQL server: `KGATE_TEST_PG_URL`, the throwaway cluster scripts/test.sh starts.
     case postgres
+    /// Debian's `chromium` (headless), to look at a rendered page as a person would.
+    case chromium
 
     /// Why the part is unusable here, or nil when it is present.
     public var missing: String? {
@@ -50,6 +52,8 @@ public enum RealPart: String, Sendable, CaseIterable {
         case .postgres:
             let url = ProcessInfo.processInfo.environment["KGATE_TEST_PG_URL"] ?? ""
             return url.isEmpty ? "KGATE_TEST_PG_URL is unset (scripts/test.sh starts a cluster: scripts/pg-test-cluster.sh)" : nil
+        case .chromium:
+            return ProcessRunner.which("chromium") != nil ? nil : "chromium is not on PATH (bash scripts/install-deps.sh)"
         }
     }
 }
