@@ -34,11 +34,15 @@ struct Nightly: ParsableCommand {
     @Flag(name: .customLong("no-bisect"), help: "Do not bisect a regression.")
     var noBisect = false
 
+    @Flag(name: .customLong("no-profile"), help: ArgumentHelp(
+        "Skip the kernel profiles: of regressed and improved workloads, and of the culprit against its parent."))
+    var noProfile = false
+
     func run() throws {
         try reportingErrors(global, verb: "nightly") {
             let outcome = try NightlyDriver(paths: global.paths).run(NightlyRequest(
                 tree: tree.tree, good: good, head: head, pipeline: pipelineOption.pipeline, mode: measurement.mode,
-                reportDir: reports.url, bisect: !noBisect))
+                reportDir: reports.url, bisect: !noBisect, profile: !noProfile))
             emit(outcome.summary)
             return outcome.exitCode
         }

@@ -25,6 +25,9 @@ public struct ProfileComparison: Sendable, Equatable, Codable {
     public var grown: [FunctionDelta]
     /// Functions that shrank, largest drop first.
     public var shrunk: [FunctionDelta]
+    /// Set when the two kernels are a bisection's culprit and its first parent
+    /// rather than the run's base and candidate (`kgate bisect`, `kgate nightly`).
+    public var culprit: CulpritRevisions?
 
     public static let minimumSamples: UInt64 = 3
     public static let minimumShare = 0.005
@@ -32,8 +35,10 @@ public struct ProfileComparison: Sendable, Equatable, Codable {
 
     public var isEmpty: Bool { grown.isEmpty && shrunk.isEmpty }
 
-    public init(workload: String, base: KernelProfile, candidate: KernelProfile, rows: Int = rowLimit) {
+    public init(workload: String, base: KernelProfile, candidate: KernelProfile, rows: Int = rowLimit,
+                culprit: CulpritRevisions? = nil) {
         self.workload = workload
+        self.culprit = culprit
         baseSamples = base.samples
         candidateSamples = candidate.samples
         periodNanoseconds = candidate.periodNanoseconds
@@ -51,5 +56,22 @@ public struct ProfileComparison: Sendable, Equatable, Codable {
         }
         grown = Array(deltas.filter { $0.delta > 0 }.sorted(by: order).prefix(rows))
         shrunk = Array(deltas.filter { $0.delta < 0 }.sorted(by: order).prefix(rows))
+    }
+}
+
+/// The kernels of a culprit's profile: the commit a bisection named (candidate)
+/// and its first parent (base).
+public struct CulpritRevisions: Sendable, Equatable, Codable {
+    public var commit: String
+    public var parent: String
+    public var subject: String
+
+    public init(commit: String, parent: String, subject: String) {
+        self.commit = commit; self.parent = parent; self.subject = subject
+    }
+
+    /// `culprit 1a2b3c4d5e6f 'tcp: …' against its parent 0f9e8d7c6b5a`
+    public var text: String {
+        "culprit \(commit.prefix(12)) '\(subject.prefix(120))' against its parent \(parent.prefix(12))"
     }
 }

@@ -14,11 +14,13 @@ public struct NightlyRequest: Sendable {
     public var mode: MeasurementMode?
     public var reportDir: URL?
     public var bisect: Bool
+    /// Kernel profiles of the moved workloads and of the bisection's culprit; `kgate nightly --no-profile` skips them.
+    public var profile: Bool
 
     public init(tree: String? = nil, good: String? = nil, head: String = "HEAD", pipeline: String? = nil,
-                mode: MeasurementMode? = nil, reportDir: URL? = nil, bisect: Bool = true) {
+                mode: MeasurementMode? = nil, reportDir: URL? = nil, bisect: Bool = true, profile: Bool = true) {
         self.tree = tree; self.good = good; self.head = head; self.pipeline = pipeline; self.mode = mode
-        self.reportDir = reportDir; self.bisect = bisect
+        self.reportDir = reportDir; self.bisect = bisect; self.profile = profile
     }
 }
 
@@ -72,7 +74,8 @@ public struct NightlyDriver: Sendable {
             try recorder.commits(landed.map { RunCommit(role: "landed", commit: $0.oid, subject: $0.subject, author: $0.authorName) })
             let verdicts = try Comparison(spec: spec, config: KernelStage.config(for: spec), repository: repository,
                                           paths: paths, console: console)
-                .run(base: good, candidate: head, mode: request.mode, only: [], recorder: recorder, clock: clock)
+                .run(base: good, candidate: head, mode: request.mode, only: [], profile: request.profile,
+                     recorder: recorder, clock: clock)
             let overall = GateOutcome.overall(verdicts.map(\.verdict.outcome))
             var summary = "nightly \(short(good))..\(short(head)): \(overall.rawValue)"
             var culprit: String?
@@ -85,8 +88,10 @@ public struct NightlyDriver: Sendable {
                 let b = try BisectDriver(paths: paths, console: console).run(BisectRequest(
                     tree: treeName, good: good, bad: head, workload: worst.workload, pipeline: spec.source.path,
                     threshold: worst.verdict.threshold, mode: request.mode,
-                    reportDir: request.reportDir?.appendingPathComponent("bisect")))
+                    reportDir: request.reportDir?.appendingPathComponent("bisect"), profile: request.profile))
                 culprit = b.culprit
+                // The night's report shows the culprit's profile too (the bisection's run has it as well).
+                for comparison in b.profiles { try recorder.profile(comparison) }
                 summary += "\n" + b.summary
             } else if let worst, landed.count == 1 {
                 culprit = head

@@ -47,4 +47,37 @@ import TestSupport
         #expect(ProfileReport.lines(same) == ["w: no kernel function changed beyond the profile's resolution"])
         #expect(ProfileReport.html([same], escape: Escape.html).joined().contains("no kernel function changed"))
     }
+
+    /// `kgate nightly` (and `kgate bisect`) record the bisection's culprit against its
+    /// parent with the run, after the night's verdicts: every format says which commits.
+    @Test func aCulpritsProfileRecordedAfterTheVerdictsNamesItsCommitsInEveryFormat() throws {
+        let url = try TestEnv.temporaryDirectory("profile-culprit").appendingPathComponent("results.sqlite")
+        let store = try ResultStore(url: url)
+        let id = try store.beginRun(RunStart(kind: .nightly, tree: "t", mode: "deterministic", pipeline: "p"))
+        try store.recordProfile(run: id, Self.comparison)
+        try store.finishRun(run: id, verdicts: [try #require(DemoRun.report().workloads.first)], exitCode: 1)
+        var culprit = Self.comparison
+        culprit.culprit = CulpritRevisions(commit: String(repeating: "a", count: 40), parent: String(repeating: "b", count: 40),
+                                           subject: "tcp: audit <the> window")
+        try store.recordProfile(run: id, culprit)
+        let report = try store.report(run: id)
+        #expect(report.profiles == [Self.comparison, culprit])
+
+        let what = "tcp-stream-10ms, culprit aaaaaaaaaaaa 'tcp: audit <the> window' against its parent bbbbbbbbbbbb"
+        #expect(ProfileReport.lines(culprit)[0].hasPrefix(what + ": kernel functions whose share"))
+        #expect(ProfileReport.lines(culprit)[1] == "  grew tcp_rcv_window_audit  0.00 % → 9.00 %  (+9.00 pt)")
+        #expect(ProfileReport.lines(Self.comparison)[0].hasPrefix("tcp-stream-10ms: kernel functions"))
+        let md = try ReportExporter.render(report, format: .md)
+        #expect(md.contains(Escape.markdown(what) + ": kernel functions"))
+        #expect(md.components(separatedBy: "| grew | `tcp_rcv_window_audit` |").count == 3, "both comparisons' rows")
+        let html = try ReportExporter.render(report, format: .html)
+        #expect(html.contains("<p>tcp-stream-10ms, culprit aaaaaaaaaaaa &#39;tcp: audit &lt;the&gt; window&#39; against its parent"))
+        let json = try ReportExporter.render(report, format: .json)
+        #expect(json.contains("\"commit\" : \"\(String(repeating: "a", count: 40))\""))
+        #expect(json.contains("\"parent\" : \"\(String(repeating: "b", count: 40))\""))
+
+        // A comparison stored before culprits were profiled (no `culprit` key) still reads back.
+        let old = try JSONDecoder().decode(ProfileComparison.self, from: try JSONEncoder().encode(Self.comparison))
+        #expect(old.culprit == nil && old == Self.comparison)
+    }
 }
