@@ -25,6 +25,10 @@ public struct ProfileComparison: Sendable, Equatable, Codable {
     public var grown: [FunctionDelta]
     /// Functions that shrank, largest drop first.
     public var shrunk: [FunctionDelta]
+    /// Samples in user space (every process: the workload's tools, the shell), which
+    /// the sampler counts without addresses; nil in comparisons stored before they were kept.
+    public var baseUserSamples: UInt64?
+    public var candidateUserSamples: UInt64?
     /// Set when the two kernels are a bisection's culprit and its first parent
     /// rather than the run's base and candidate (`kgate bisect`, `kgate nightly`).
     public var culprit: CulpritRevisions?
@@ -35,6 +39,12 @@ public struct ProfileComparison: Sendable, Equatable, Codable {
 
     public var isEmpty: Bool { grown.isEmpty && shrunk.isEmpty }
 
+    /// User space's share of all samples, base and candidate (nil when not kept).
+    public var userShare: (base: Double, candidate: Double)? {
+        guard let b = baseUserSamples, let c = candidateUserSamples, baseSamples > 0, candidateSamples > 0 else { return nil }
+        return (Double(b) / Double(baseSamples), Double(c) / Double(candidateSamples))
+    }
+
     public init(workload: String, base: KernelProfile, candidate: KernelProfile, rows: Int = rowLimit,
                 culprit: CulpritRevisions? = nil) {
         self.workload = workload
@@ -42,6 +52,8 @@ public struct ProfileComparison: Sendable, Equatable, Codable {
         baseSamples = base.samples
         candidateSamples = candidate.samples
         periodNanoseconds = candidate.periodNanoseconds
+        baseUserSamples = base.userSamples
+        candidateUserSamples = candidate.userSamples
         var deltas: [FunctionDelta] = []
         for name in Set(base.functions.keys).union(candidate.functions.keys) {
             let b = base.functions[name] ?? 0, c = candidate.functions[name] ?? 0

@@ -18,7 +18,8 @@ public enum ProfileReport {
     /// The heading of one workload's rows.
     public static func heading(_ c: ProfileComparison) -> String {
         "\(title(c)): kernel functions whose share of guest samples changed (\(c.baseSamples) base, "
-            + "\(c.candidateSamples) candidate samples, one every \(c.periodNanoseconds / 1000) µs of guest time)"
+            + "\(c.candidateSamples) candidate samples, one every \(c.periodNanoseconds / 1000) µs of guest time"
+            + (c.userShare.map { "; user space \(percent($0.base)) → \(percent($0.candidate))" } ?? "") + ")"
     }
 
     /// `grew  tcp_rcv_window_audit  0.00 % → 5.31 %  (+5.31 pt)`, grown first.

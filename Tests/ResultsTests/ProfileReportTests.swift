@@ -7,16 +7,16 @@ import TestSupport
 
 /// Profile rows round-trip through the store and render, escaped, in every report format.
 @Suite(.tags(.unit)) struct ProfileReportTests {
-    static func profile(_ functions: [String: UInt64], samples: UInt64) -> KernelProfile {
-        KernelProfile(periodNanoseconds: 100_000, samples: samples, userSamples: 0, lostSamples: 0,
+    static func profile(_ functions: [String: UInt64], samples: UInt64, user: UInt64 = 0) -> KernelProfile {
+        KernelProfile(periodNanoseconds: 100_000, samples: samples, userSamples: user, lostSamples: 0,
                       unresolvedSamples: 0, functions: functions)
     }
 
     static let comparison = ProfileComparison(
         workload: "tcp-stream-10ms",
-        base: profile(["tcp_rcv_established": 500, "default_idle": 9_000, "tcp_<b>": 10], samples: 10_000),
+        base: profile(["tcp_rcv_established": 500, "default_idle": 9_000, "tcp_<b>": 10], samples: 10_000, user: 300),
         candidate: profile(["tcp_rcv_window_audit": 900, "tcp_rcv_established": 490, "default_idle": 8_100,
-                            "tcp_<b>": 10], samples: 10_000))
+                            "tcp_<b>": 10], samples: 10_000, user: 280))
 
     @Test func storedRowsReadBackAndRenderInEveryFormat() throws {
         let url = try TestEnv.temporaryDirectory("profile-store").appendingPathComponent("results.sqlite")
@@ -30,6 +30,8 @@ import TestSupport
         #expect(Self.comparison.shrunk.map(\.function) == ["default_idle"])
 
         let lines = ProfileReport.lines(Self.comparison)
+        #expect(lines[0] == "tcp-stream-10ms: kernel functions whose share of guest samples changed (10000 base, 10000 candidate "
+                + "samples, one every 100 µs of guest time; user space 3.00 % → 2.80 %)")
         #expect(lines[1] == "  grew tcp_rcv_window_audit  0.00 % → 9.00 %  (+9.00 pt)")
         let md = ProfileReport.markdown(report.profiles, escape: Escape.markdown).joined(separator: "\n")
         #expect(md.contains("| grew | `tcp_rcv_window_audit` | 0.00 % | 9.00 % | +9.00 pt |"))
@@ -76,8 +78,11 @@ import TestSupport
         #expect(json.contains("\"commit\" : \"\(String(repeating: "a", count: 40))\""))
         #expect(json.contains("\"parent\" : \"\(String(repeating: "b", count: 40))\""))
 
-        // A comparison stored before culprits were profiled (no `culprit` key) still reads back.
-        let old = try JSONDecoder().decode(ProfileComparison.self, from: try JSONEncoder().encode(Self.comparison))
-        #expect(old.culprit == nil && old == Self.comparison)
+        // A comparison stored before culprits and user samples were kept still reads back, without the user share.
+        var stored = try #require(try JSONSerialization.jsonObject(with: try JSONEncoder().encode(culprit)) as? [String: Any])
+        for key in ["culprit", "baseUserSamples", "candidateUserSamples"] { #expect(stored.removeValue(forKey: key) != nil) }
+        let old = try JSONDecoder().decode(ProfileComparison.self, from: try JSONSerialization.data(withJSONObject: stored))
+        #expect(old.culprit == nil && old.userShare == nil && old.grown == Self.comparison.grown)
+        #expect(!ProfileReport.heading(old).contains("user space"))
     }
 }
