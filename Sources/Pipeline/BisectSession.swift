@@ -1,7 +1,6 @@
 import Foundation
 import Gate
 import KernelBuild
-import KernelProfile
 import KernelTree
 import KGateCore
 import Measurement
@@ -132,30 +131,12 @@ struct BisectSession {
         }
         console.line("bisect: \(summary)")
         // After the answer: its rows print now and go to the run's reports (not into the summary, the run's note).
-        let profile = request.profile ? culpritProfile(culprit, guest: guest, spec: workload.spec) : nil
         var named = outcome(exitCode: KGateExitCode.pass, culprit: culprit.oid, candidates: [culprit.oid], summary: summary)
-        named.profiles = profile.map { [$0] } ?? []
-        return named
-    }
-
-    /// The culprit's kernel profile against its first parent (`ProfileStage.culprit`;
-    /// the parent is built already when the history is linear). Evidence only: a
-    /// parent that does not build is a warning line, never a different verdict.
-    private mutating func culpritProfile(_ culprit: CommitInfo, guest: GuestSetup, spec: WorkloadSpec) -> ProfileComparison? {
-        guard let parent = culprit.parents.first else { return nil }
-        do {
-            guard let parentImage = try build(parent, endpoint: false), let image = try build(culprit.oid, endpoint: false) else {
-                console.line("warning: no kernel profile of the culprit: its parent \(short(parent)) does not build")
-                return nil
-            }
-            return ProfileStage(guest: guest, recorder: recorder, console: console).culprit(
-                spec, parent: parentImage, commit: image,
-                revisions: CulpritRevisions(commit: culprit.oid, parent: parent, subject: culprit.subject), clock: clock)
-        } catch {
-            Supervisor.parkIfInterrupted()
-            console.line("warning: no kernel profile of the culprit: \(KGateError.describe(error))")
-            return nil
+        if request.profile, let profile = ProfileStage(guest: guest, recorder: recorder, console: console)
+            .culprit(culprit, spec: workload.spec, clock: clock, image: { try build($0, endpoint: false) }) {
+            named.profiles = [profile]
         }
+        return named
     }
 
     /// Pairs of built revisions whose images are byte-identical although their

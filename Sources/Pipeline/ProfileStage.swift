@@ -2,6 +2,7 @@ import Foundation
 import Gate
 import KernelProfile
 import KGateCore
+import KernelTree
 import Measurement
 import Results
 import Workloads
@@ -29,12 +30,26 @@ struct ProfileStage {
 
     /// A bisection's culprit against its first parent on the bisected workload
     /// (`kgate bisect`, and the bisection of `kgate nightly`): the same two seeded
-    /// boots as a check's. Returns the comparison it recorded, nil when none was taken.
-    @discardableResult
-    func culprit(_ spec: WorkloadSpec, parent: URL, commit: URL, revisions: CulpritRevisions,
-                 clock: StageClock) -> ProfileComparison? {
-        guard deterministic() else { return nil }
-        return record(spec, base: parent, candidate: commit, culprit: revisions, clock: clock)
+    /// boots as a check's. `image` gives a revision's build (the bisection's: the
+    /// parent of a linear history is built already), nil when it does not build.
+    /// Returns the comparison it recorded, nil when none was taken.
+    func culprit(_ commit: CommitInfo, spec: WorkloadSpec, clock: StageClock,
+                 image: (String) throws -> URL?) -> ProfileComparison? {
+        guard let parent = commit.parents.first, deterministic() else { return nil }
+        let parentImage: URL?, commitImage: URL?
+        do {
+            (parentImage, commitImage) = (try image(parent), try image(commit.oid))
+        } catch {
+            Supervisor.parkIfInterrupted()
+            console.line("warning: no kernel profile of the culprit: \(KGateError.describe(error))")
+            return nil
+        }
+        guard let parentImage, let commitImage else {
+            console.line("warning: no kernel profile of the culprit: its parent \(short(parent)) does not build")
+            return nil
+        }
+        return record(spec, base: parentImage, candidate: commitImage,
+                      culprit: CulpritRevisions(commit: commit.oid, parent: parent, subject: commit.subject), clock: clock)
     }
 
     /// Another mode's profile would not repeat: one line says so.
