@@ -82,8 +82,9 @@ public struct CulpritRevisions: Sendable, Equatable, Codable {
         self.commit = commit; self.parent = parent; self.subject = subject
     }
 
-    /// `culprit 1a2b3c4d5e6f 'tcp: …' against its parent 0f9e8d7c6b5a`
+    /// `culprit 1a2b3c4d5e6f “tcp: …” against its parent 0f9e8d7c6b5a` (typographic
+    /// quotes: neither HTML nor Markdown escapes them).
     public var text: String {
-        "culprit \(commit.prefix(12)) '\(subject.prefix(120))' against its parent \(parent.prefix(12))"
+        "culprit \(commit.prefix(12)) “\(subject.prefix(120))” against its parent \(parent.prefix(12))"
     }
 }

@@ -145,7 +145,7 @@ final class BisectHistory: Sendable {
         let (r, _, reports) = try BisectHistory.shared.bisect()
         try #require(r.exitCode == 0, "stderr: \(r.stderr.suffix(4000))")
         let helper = "tcp_rcv_bisect_audit"
-        let scope = "culprit \(h.culprit.prefix(12)) 'tcp: audit the receive window on the fast path' against its parent"
+        let scope = "culprit \(h.culprit.prefix(12)) “tcp: audit the receive window on the fast path” against its parent"
         #expect(r.stderr.contains("tcp-stream-10ms, \(scope)"), "stderr: \(r.stderr.suffix(3000))")
         #expect(r.stderr.contains("  grew \(helper) "))
         let firstGrown = try #require(try CheckEndToEndTests.profileRows(reports).first { $0.hasPrefix("grew ") })

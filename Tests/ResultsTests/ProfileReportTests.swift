@@ -65,7 +65,7 @@ import TestSupport
         let report = try store.report(run: id)
         #expect(report.profiles == [Self.comparison, culprit])
 
-        let what = "tcp-stream-10ms, culprit aaaaaaaaaaaa 'tcp: audit <the> window' against its parent bbbbbbbbbbbb"
+        let what = "tcp-stream-10ms, culprit aaaaaaaaaaaa “tcp: audit <the> window” against its parent bbbbbbbbbbbb"
         #expect(ProfileReport.lines(culprit)[0].hasPrefix(what + ": kernel functions whose share"))
         #expect(ProfileReport.lines(culprit)[1] == "  grew tcp_rcv_window_audit  0.00 % → 9.00 %  (+9.00 pt)")
         #expect(ProfileReport.lines(Self.comparison)[0].hasPrefix("tcp-stream-10ms: kernel functions"))
@@ -73,7 +73,7 @@ import TestSupport
         #expect(md.contains(Escape.markdown(what) + ": kernel functions"))
         #expect(md.components(separatedBy: "| grew | `tcp_rcv_window_audit` |").count == 3, "both comparisons' rows")
         let html = try ReportExporter.render(report, format: .html)
-        #expect(html.contains("<p>tcp-stream-10ms, culprit aaaaaaaaaaaa &#39;tcp: audit &lt;the&gt; window&#39; against its parent"))
+        #expect(html.contains("<p>tcp-stream-10ms, culprit aaaaaaaaaaaa “tcp: audit &lt;the&gt; window” against its parent"))
         let json = try ReportExporter.render(report, format: .json)
         #expect(json.contains("\"commit\" : \"\(String(repeating: "a", count: 40))\""))
         #expect(json.contains("\"parent\" : \"\(String(repeating: "b", count: 40))\""))
