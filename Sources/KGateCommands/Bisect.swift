@@ -12,7 +12,8 @@ struct Bisect: ParsableCommand {
         Measures both endpoints first and stops if they are not distinguishable at the threshold. \
         Each step is classified against both endpoints' samples, with trials added until it is \
         clearly closer to one; commits that do not build or boot are skipped. The culprit is \
-        confirmed by measuring its revert on top of bad. Exit 0 culprit named, 3 undecidable, \
+        confirmed by measuring its revert on top of bad; in deterministic mode the culprit's kernel \
+        profile against its parent follows (--no-profile skips it). Exit 0 culprit named, 3 undecidable, \
         4 infrastructure failure, 64 usage error.
         """)
 
@@ -42,12 +43,16 @@ struct Bisect: ParsableCommand {
 
     @OptionGroup var reports: ReportOptions
 
+    @Flag(name: .customLong("no-profile"), help: ArgumentHelp(
+        "Skip the kernel profile of the culprit against its parent (two more seeded boots, deterministic mode)."))
+    var noProfile = false
+
     func run() throws {
         try reportingErrors(global, verb: "bisect") {
             let t = try threshold.value()
             let outcome = try BisectDriver(paths: storeOption.paths(global)).run(BisectRequest(
                 tree: tree.tree, good: good, bad: bad, workload: workload, pipeline: pipelineOption.pipeline, threshold: t, mode: measurement.mode,
-                firstParent: firstParent, reportDir: reports.url))
+                firstParent: firstParent, reportDir: reports.url, profile: !noProfile))
             emit(outcome.log)
             emit("run: \(outcome.run)")
             emit(outcome.summary)

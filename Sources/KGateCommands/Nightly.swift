@@ -37,7 +37,7 @@ struct Nightly: ParsableCommand {
     var noBisect = false
 
     @Flag(name: .customLong("no-profile"), help: ArgumentHelp(
-        "Skip the kernel profile of regressed and improved workloads (two more seeded boots each, deterministic mode)."))
+        "Skip the kernel profiles: of regressed and improved workloads, and of the culprit against its parent."))
     var noProfile = false
 
     func run() throws {

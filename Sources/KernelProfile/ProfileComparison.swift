@@ -25,6 +25,13 @@ public struct ProfileComparison: Sendable, Equatable, Codable {
     public var grown: [FunctionDelta]
     /// Functions that shrank, largest drop first.
     public var shrunk: [FunctionDelta]
+    /// Samples in user space (every process: the workload's tools, the shell), which
+    /// the sampler counts without addresses; nil in comparisons stored before they were kept.
+    public var baseUserSamples: UInt64?
+    public var candidateUserSamples: UInt64?
+    /// Set when the two kernels are a bisection's culprit and its first parent
+    /// rather than the run's base and candidate (`kgate bisect`, `kgate nightly`).
+    public var culprit: CulpritRevisions?
 
     public static let minimumSamples: UInt64 = 3
     public static let minimumShare = 0.005
@@ -32,11 +39,21 @@ public struct ProfileComparison: Sendable, Equatable, Codable {
 
     public var isEmpty: Bool { grown.isEmpty && shrunk.isEmpty }
 
-    public init(workload: String, base: KernelProfile, candidate: KernelProfile, rows: Int = rowLimit) {
+    /// User space's share of all samples, base and candidate (nil when not kept).
+    public var userShare: (base: Double, candidate: Double)? {
+        guard let b = baseUserSamples, let c = candidateUserSamples, baseSamples > 0, candidateSamples > 0 else { return nil }
+        return (Double(b) / Double(baseSamples), Double(c) / Double(candidateSamples))
+    }
+
+    public init(workload: String, base: KernelProfile, candidate: KernelProfile, rows: Int = rowLimit,
+                culprit: CulpritRevisions? = nil) {
         self.workload = workload
+        self.culprit = culprit
         baseSamples = base.samples
         candidateSamples = candidate.samples
         periodNanoseconds = candidate.periodNanoseconds
+        baseUserSamples = base.userSamples
+        candidateUserSamples = candidate.userSamples
         var deltas: [FunctionDelta] = []
         for name in Set(base.functions.keys).union(candidate.functions.keys) {
             let b = base.functions[name] ?? 0, c = candidate.functions[name] ?? 0
@@ -51,5 +68,23 @@ public struct ProfileComparison: Sendable, Equatable, Codable {
         }
         grown = Array(deltas.filter { $0.delta > 0 }.sorted(by: order).prefix(rows))
         shrunk = Array(deltas.filter { $0.delta < 0 }.sorted(by: order).prefix(rows))
+    }
+}
+
+/// The kernels of a culprit's profile: the commit a bisection named (candidate)
+/// and its first parent (base).
+public struct CulpritRevisions: Sendable, Equatable, Codable {
+    public var commit: String
+    public var parent: String
+    public var subject: String
+
+    public init(commit: String, parent: String, subject: String) {
+        self.commit = commit; self.parent = parent; self.subject = subject
+    }
+
+    /// `culprit 1a2b3c4d5e6f “tcp: …” against its parent 0f9e8d7c6b5a` (typographic
+    /// quotes: neither HTML nor Markdown escapes them).
+    public var text: String {
+        "culprit \(commit.prefix(12)) “\(subject.prefix(120))” against its parent \(parent.prefix(12))"
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Gate
 import KernelBuild
+import KernelProfile
 import KernelTree
 import KGateCore
 import Measurement
@@ -17,11 +18,16 @@ public struct BisectRequest: Sendable {
     public var mode: MeasurementMode?
     public var firstParent: Bool
     public var reportDir: URL?
+    /// Profile the named culprit against its first parent (`ProfileStage.culprit`);
+    /// `kgate bisect --no-profile` (and `kgate nightly --no-profile`) skip it.
+    public var profile: Bool
 
     public init(tree: String?, good: String, bad: String, workload: String, pipeline: String? = nil,
-                threshold: Double? = nil, mode: MeasurementMode? = nil, firstParent: Bool = false, reportDir: URL? = nil) {
+                threshold: Double? = nil, mode: MeasurementMode? = nil, firstParent: Bool = false, reportDir: URL? = nil,
+                profile: Bool = true) {
         self.tree = tree; self.good = good; self.bad = bad; self.workload = workload; self.pipeline = pipeline
         self.threshold = threshold; self.mode = mode; self.firstParent = firstParent; self.reportDir = reportDir
+        self.profile = profile
     }
 }
 
@@ -39,6 +45,8 @@ public struct BisectOutcome: Sendable {
     public var summary: String
     /// `git bisect replay` format.
     public var log: String
+    /// The culprit's kernel profile against its first parent (deterministic mode; also in the run's reports).
+    public var profiles: [ProfileComparison] = []
 }
 
 /// `kgate bisect`: measures both endpoints, refuses when they are not

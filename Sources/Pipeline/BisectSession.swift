@@ -130,7 +130,13 @@ struct BisectSession {
             return outcome(exitCode: KGateExitCode.inconclusive, culprit: nil, candidates: [culprit.oid], summary: summary)
         }
         console.line("bisect: \(summary)")
-        return outcome(exitCode: KGateExitCode.pass, culprit: culprit.oid, candidates: [culprit.oid], summary: summary)
+        // After the answer: its rows print now and go to the run's reports (not into the summary, the run's note).
+        var named = outcome(exitCode: KGateExitCode.pass, culprit: culprit.oid, candidates: [culprit.oid], summary: summary)
+        if request.profile, let profile = ProfileStage(guest: guest, recorder: recorder, console: console)
+            .culprit(culprit, spec: workload.spec, clock: clock, image: { try build($0, endpoint: false) }) {
+            named.profiles = [profile]
+        }
+        return named
     }
 
     /// Pairs of built revisions whose images are byte-identical although their

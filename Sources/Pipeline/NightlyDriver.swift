@@ -14,7 +14,7 @@ public struct NightlyRequest: Sendable {
     public var mode: MeasurementMode?
     public var reportDir: URL?
     public var bisect: Bool
-    /// Profile the regressed and improved workloads (`ProfileStage`); `--no-profile` skips it.
+    /// Kernel profiles of the moved workloads and of the bisection's culprit; `kgate nightly --no-profile` skips them.
     public var profile: Bool
 
     public init(tree: String? = nil, good: String? = nil, head: String = "HEAD", pipeline: String? = nil,
@@ -89,7 +89,8 @@ public struct NightlyDriver: Sendable {
             try recorder.commits(landed.map { RunCommit(role: "landed", commit: $0.oid, subject: $0.subject, author: $0.authorName) })
             let verdicts = try Comparison(spec: spec, config: KernelStage.config(for: spec), repository: repository,
                                           paths: paths, console: console)
-                .run(base: good, candidate: head, mode: request.mode, only: [], profile: request.profile, recorder: recorder, clock: clock)
+                .run(base: good, candidate: head, mode: request.mode, only: [], profile: request.profile,
+                     recorder: recorder, clock: clock)
             let overall = GateOutcome.overall(verdicts.map(\.verdict.outcome))
             var summary = "nightly \(short(good))..\(short(head)): \(overall.rawValue)"
             var culprit: String?
@@ -102,8 +103,10 @@ public struct NightlyDriver: Sendable {
                 let b = try BisectDriver(paths: paths, console: console).run(BisectRequest(
                     tree: treeName, good: good, bad: head, workload: worst.workload, pipeline: spec.source.path,
                     threshold: worst.verdict.threshold, mode: request.mode,
-                    reportDir: request.reportDir?.appendingPathComponent("bisect")))
+                    reportDir: request.reportDir?.appendingPathComponent("bisect"), profile: request.profile))
                 culprit = b.culprit
+                // The night's report shows the culprit's profile too (the bisection's run has it as well).
+                for comparison in b.profiles { try recorder.profile(comparison) }
                 summary += "\n" + b.summary
             } else if let worst, landed.count == 1 {
                 culprit = head

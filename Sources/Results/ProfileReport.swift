@@ -10,10 +10,16 @@ public enum ProfileReport {
     static func percent(_ share: Double) -> String { String(format: "%.2f %%", share * 100) }
     static func points(_ delta: Double) -> String { String(format: "%+.2f pt", delta * 100) }
 
+    /// The workload, and what was profiled when it is a bisection's culprit.
+    static func title(_ c: ProfileComparison) -> String {
+        c.culprit.map { "\(c.workload), \($0.text)" } ?? c.workload
+    }
+
     /// The heading of one workload's rows.
     public static func heading(_ c: ProfileComparison) -> String {
-        "\(c.workload): kernel functions whose share of guest samples changed (\(c.baseSamples) base, "
-            + "\(c.candidateSamples) candidate samples, one every \(c.periodNanoseconds / 1000) µs of guest time)"
+        "\(title(c)): kernel functions whose share of guest samples changed (\(c.baseSamples) base, "
+            + "\(c.candidateSamples) candidate samples, one every \(c.periodNanoseconds / 1000) µs of guest time"
+            + (c.userShare.map { "; user space \(percent($0.base)) → \(percent($0.candidate))" } ?? "") + ")"
     }
 
     /// `grew  tcp_rcv_window_audit  0.00 % → 5.31 %  (+5.31 pt)`, grown first.
@@ -23,7 +29,7 @@ public enum ProfileReport {
 
     /// Terminal lines (also the Markdown list items, unescaped).
     public static func lines(_ c: ProfileComparison) -> [String] {
-        guard !c.isEmpty else { return ["\(c.workload): no kernel function changed beyond the profile's resolution"] }
+        guard !c.isEmpty else { return ["\(title(c)): no kernel function changed beyond the profile's resolution"] }
         return [heading(c)] + rows(c).map { dir, d in
             "  \(dir) \(d.function)  \(percent(d.baseShare)) → \(percent(d.candidateShare))  (\(points(d.delta)))"
         }

@@ -15,8 +15,10 @@ final class BisectHistory: Sendable {
     /// Made once, bisected once: callers wait for the first (the lock is held while it works).
     private struct State {
         var made: History?
-        var bisected: (result: ProcessResult, run: Int64?)?
+        var bisected: Bisected?
     }
+    /// The bisection's output, run and report directory.
+    typealias Bisected = (result: ProcessResult, run: Int64?, reports: URL)
     private let state = Mutex(State())
 
     static let pipeline = CheckEndToEndTests.pipeline
@@ -114,15 +116,17 @@ final class BisectHistory: Sendable {
         return (goodOID, bad, culprit, brokenOID)
     }
 
-    func bisect() throws -> (result: ProcessResult, run: Int64?) {
+    func bisect() throws -> Bisected {
         let h = try history()
         return try state.withLock { state in
             if let bisected = state.bisected { return bisected }
+            let reports = try TestEnv.temporaryDirectory("bisect-reports")
             let r = try TestEnv.kgate(["bisect", "--tree", TestEnv.defaultTreeName, "--good", h.good, "--bad", h.bad,
-                                       "--workload", "tcp-stream-10ms", "--pipeline", Self.pipeline])
+                                       "--workload", "tcp-stream-10ms", "--pipeline", Self.pipeline,
+                                       "--report-dir", reports.path])
             let run = r.stdout.split(separator: "\n").first { $0.hasPrefix("run: ") }.flatMap { Int64($0.dropFirst(5)) }
-            state.bisected = (r, run)
-            return (r, run)
+            state.bisected = (r, run, reports)
+            return (r, run, reports)
         }
     }
 }
@@ -130,7 +134,7 @@ final class BisectHistory: Sendable {
 @Suite(.serialized, .tags(.endToEnd), .needs(.kernelSource, .qemu)) struct BisectEndToEndTests {
     @Test func bisectNamesTheCulpritSkipsTheBrokenCommitAndConfirmsByRevert() throws {
         let h = try BisectHistory.shared.history()
-        let (r, run) = try BisectHistory.shared.bisect()
+        let (r, run, _) = try BisectHistory.shared.bisect()
         #expect(r.exitCode == 0, "stderr: \(r.stderr.suffix(4000))")
         #expect(TestEnv.lastLine(r.stdout) == h.culprit)
         #expect(r.stdout.contains("first bad commit: \(h.culprit)"))
@@ -139,9 +143,31 @@ final class BisectHistory: Sendable {
         #expect(run != nil)
     }
 
+    /// Where the cycles went (issue 28): after naming the culprit, two profile boots
+    /// (the culprit and its first parent) name the `noinline` helper the culprit adds
+    /// first among the functions that grew, in the terminal and every report.
+    @Test func theCulpritsProfileAgainstItsParentNamesTheHelperItAdds() throws {
+        let h = try BisectHistory.shared.history()
+        let (r, _, reports) = try BisectHistory.shared.bisect()
+        try #require(r.exitCode == 0, "stderr: \(r.stderr.suffix(4000))")
+        let helper = "tcp_rcv_bisect_audit"
+        let scope = "culprit \(h.culprit.prefix(12)) “tcp: audit the receive window on the fast path” against its parent"
+        #expect(r.stderr.contains("tcp-stream-10ms, \(scope)"), "stderr: \(r.stderr.suffix(3000))")
+        #expect(r.stderr.contains("  grew \(helper) "))
+        let firstGrown = try #require(try CheckEndToEndTests.profileRows(reports).first { $0.hasPrefix("grew ") })
+        #expect(firstGrown.hasPrefix("grew \(helper) 0 "), "\(firstGrown)")
+        let json = try String(contentsOf: reports.appendingPathComponent("report.json"), encoding: .utf8)
+        #expect(json.contains("\"commit\" : \"\(h.culprit)\""))
+        let md = try String(contentsOf: reports.appendingPathComponent("summary.md"), encoding: .utf8)
+        #expect(md.contains("| grew | `\(helper)` |"))
+        #expect(md.contains("culprit \(h.culprit.prefix(12))"))
+        let html = try String(contentsOf: reports.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.contains("<td>grew</td><td><code>\(helper)</code></td>"))
+    }
+
     @Test func gitBisectRunWithBisectStepReachesTheSameCommit() throws {
         let h = try BisectHistory.shared.history()
-        let (_, run) = try BisectHistory.shared.bisect()
+        let (_, run, _) = try BisectHistory.shared.bisect()
         let runID = try #require(run)
         let clone = try TestEnv.temporaryDirectory("clone").appendingPathComponent("linux")
         defer { try? FileManager.default.removeItem(at: clone.deletingLastPathComponent()) }
@@ -165,6 +191,7 @@ final class BisectHistory: Sendable {
                          "--from-run", String(runID), "--pipeline", BisectHistory.pipeline,
                          "--tree", TestEnv.defaultTreeName])
         #expect(r.stdout.contains("\(h.culprit) is the first bad commit"), "stdout: \(r.stdout.suffix(3000)) stderr: \(r.stderr.suffix(2000))")
+        #expect(!(r.stdout + r.stderr).contains("kernel functions whose share"), "bisect-step takes no profile")
         let log = try git(["bisect", "log"]).stdout
         let answers = log.split(separator: "\n").filter { $0.hasPrefix("git bisect good ") || $0.hasPrefix("git bisect bad ") }
         #expect(answers.contains { $0.hasPrefix("git bisect good ") } && answers.contains { $0.hasPrefix("git bisect bad ") },
