@@ -10,6 +10,8 @@
 #        PIPELINE=name|file (default: premerge), TREE=name, WORKERS=n (2),
 #        WORKER_CACHE=dir (every worker's kgate cache; default: one fresh cache each),
 #        FAULT=1 to add a check whose tree_url does not exist (expects exit 4, EXCEPTION),
+#        MORE="label|mbox label|BASE..HEAD ..." more checks on the same master after it
+#        (a series, or the pull-request form on TREE), each printed with its exit code and result,
 #        SINGLE=0 to skip the single-machine run, SINGLE_REPORT=dir SINGLE_EXIT=code
 #        to compare with a single-machine check already run (same series and
 #        pipeline), KGATE_CACHE=the build job's cache
@@ -113,6 +115,20 @@ if [ "${FAULT:-0}" = 1 ]; then
   await_check 2
   printf 'buildbot: fault check (a tree_url that does not exist): exit %s, build result %s\n' "$code" "$bb_result"
 fi
+# MORE: further checks on the same master, in order (a series file, or BASE..HEAD of TREE).
+next=2; [ "${FAULT:-0}" = 1 ] && next=3
+for spec in ${MORE:-}; do
+  label=${spec%%|*} what=${spec#*|}
+  case $what in
+    *..*) more=(--property base:"${what%%..*}" --property head:"${what##*..}") ;;
+    *) more=(--property series:"$(readlink -f "$what")") ;;
+  esac
+  buildbot sendchange --master "127.0.0.1:$PORT" --auth "kgate:$PW" --who benchmark --branch kgate \
+    --comments "$label" "${more[@]}" kgate >/dev/null
+  await_check "$next"
+  printf 'buildbot: %s check: exit %s, build result %s\n' "$label" "$code" "$bb_result"
+  next=$((next + 1))
+done
 [ "$SINGLE" = 1 ] || exit 0
 
 if [ -n "${SINGLE_REPORT:-}" ]; then

@@ -5,16 +5,22 @@ import KGateCore
 /// One self-contained HTML page (inline CSS and SVG, no script, no external
 /// resource). Every string that came from outside (subjects, names, reasons) is escaped.
 public enum HTMLExporter {
+    /// The start of every kgate page up to `<body>`: no script and no external resource
+    /// (the Content-Security-Policy says so to the browser), the report's CSS plus `css`.
+    /// `title` is escaped here.
+    static func documentHead(title: String, css extra: String = "") -> [String] {
+        ["<!DOCTYPE html>",
+         "<html lang=\"en\"><head><meta charset=\"utf-8\">",
+         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+         "<title>\(Escape.html(title))</title>",
+         "<style>\(css)\(extra)</style></head><body>"]
+    }
+
     public static func render(_ report: RunReport) -> String {
         let run = report.run
         let h = Escape.html
         let overall = report.overall
-        var out: [String] = []
-        out.append("<!DOCTYPE html>")
-        out.append("<html lang=\"en\"><head><meta charset=\"utf-8\">")
-        out.append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">")
-        out.append("<title>kgate \(h(run.kind.rawValue)) #\(run.id): \(h(Phrase.outcome(overall)))</title>")
-        out.append("<style>\(css)</style></head><body>")
+        var out = documentHead(title: "kgate \(run.kind.rawValue) #\(run.id): \(Phrase.outcome(overall))")
         out.append("<header class=\"\(cssClass(overall))\"><h1>kgate \(h(run.kind.rawValue)) #\(run.id) " +
                    "<span class=\"badge\">\(h(Phrase.outcome(overall)))</span></h1>")
         out.append("<p class=\"exit\">\(h(Phrase.exit(report)))</p></header>")

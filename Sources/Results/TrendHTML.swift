@@ -10,12 +10,7 @@ public enum TrendHTML {
 
     public static func render(_ doc: TrendDocument) -> String {
         let h = Escape.html
-        var out: [String] = []
-        out.append("<!DOCTYPE html>")
-        out.append("<html lang=\"en\"><head><meta charset=\"utf-8\">")
-        out.append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">")
-        out.append("<title>kgate nightly trend</title>")
-        out.append("<style>\(HTMLExporter.css)\(css)</style></head><body>")
+        var out = HTMLExporter.documentHead(title: "kgate nightly trend", css: css)
         let scope = [doc.tree.map { "tree \($0)" }, doc.pipeline.map { "pipeline \($0)" }, doc.workload.map { "workload \($0)" }]
             .compactMap { $0 }.joined(separator: ", ")
         out.append("<header><h1>kgate nightly trend</h1><p class=\"exit\">\(h(scope.isEmpty ? "every tree and pipeline" : scope)): " +

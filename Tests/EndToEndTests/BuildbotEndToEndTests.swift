@@ -10,8 +10,12 @@ import TestSupport
 /// property; the master loops waves until the gate decides. The merged samples,
 /// verdict and exit code must equal `kgate check` on one machine, and the check
 /// build's Buildbot result must be that exit code's (1 → FAILURE).
-/// The workers share the test run's cache (one host), so the seeded boots the
-/// one-machine check made are replayed (KGATE_REMEASURE=0).
+/// The same master then checks the benign example (exit 0 → SUCCESS) and the
+/// pull-request form (base and head of the tree, no series: the regressing example
+/// as a commit, exit 1 → FAILURE), and a tree_url that does not exist (exit 4 →
+/// EXCEPTION). The workers share the test run's cache (one host), so the seeded
+/// boots the one-machine check made are replayed (KGATE_REMEASURE=0): the benign
+/// kernel is the base's and the pull request's head is the regressing candidate's.
 @Suite(.serialized, .tags(.endToEnd), .needs(.kernelSource, .qemu, .buildbot)) struct BuildbotEndToEndTests {
     static let series = TestEnv.packageRoot.appendingPathComponent("pipelines/examples/regress-tcp-rcv-audit.mbox").path
 
@@ -27,7 +31,16 @@ import TestSupport
         // Deterministic, as the shards measure an auto pipeline (the same seeds, so its boots are theirs).
         let single = try SharedCheck.singleMachine(series: Self.series, pipeline: "premerge", extra: ["--mode", "deterministic"])
         #expect(single.exitCode == 1, "the regressing example: \(single.stderr.suffix(2000))")
-        var env = ["KGATE_BIN": TestEnv.kgateBinary.path, "KGATE_CACHE": TestEnv.cache.root.path,
+        // The pull request: the regressing example as a commit on the tree's head.
+        let applied = try TestEnv.kgate(["series", "apply", Self.series, "--tree", TestEnv.defaultTreeName, "--base", "HEAD",
+                                         "--ref", "buildbot-pr"])
+        try #require(applied.exitCode == 0, "series apply: \(applied.stderr.suffix(2000))")
+        let head = TestEnv.lastLine(applied.stdout)
+        let git = TestEnv.cache.trees.appendingPathComponent("\(TestEnv.defaultTreeName).git").path
+        let base = try ProcessRunner.run("git", ["--git-dir", git, "rev-parse", "\(head)~1"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let benign = TestEnv.packageRoot.appendingPathComponent("pipelines/examples/benign-tcp-cleanup.mbox").path
+        var env = ["KGATE_BIN": TestEnv.kgateBinary.path, "MORE": "benign|\(benign) pull-request|\(base)..\(head)", "KGATE_CACHE": TestEnv.cache.root.path,
                    "WORKER_CACHE": TestEnv.cache.root.path, "KGATE_REMEASURE": "0",
                    "PIPELINE": "premerge", "SERIES": Self.series, "TREE": TestEnv.defaultTreeName, "FAULT": "1",
                    "TIMEOUT": "1500", "SINGLE_REPORT": single.reportDir.path, "SINGLE_EXIT": String(single.exitCode)]
@@ -43,6 +56,11 @@ import TestSupport
         // A second check on the same master whose tree_url does not exist: infrastructure (4), EXCEPTION.
         #expect(r.stdout.contains("buildbot: fault check (a tree_url that does not exist): exit 4, build result 4"),
                 "stdout: \(r.stdout.suffix(2000))")
+        for (label, code) in [("benign", 0), ("pull-request", 1)] as [(String, Int32)] {
+            let result = try #require(Self.buildbotResult[code])
+            #expect(r.stdout.contains("buildbot: \(label) check: exit \(code), build result \(result)"),
+                    "stdout: \(r.stdout.suffix(2000))")
+        }
         print("buildbot: sharded premerge check \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
     }
 }
