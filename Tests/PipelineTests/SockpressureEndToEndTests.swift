@@ -9,6 +9,13 @@ import TestSupport
 /// longer clamped. The other directions (its revert on top of it is a regression,
 /// a control patch is unchanged) are measured by `benchmarks/sockpressure.sh`: each
 /// is another 8+8 seeded boots of about 40 s, and CI runs the scenario once.
+///
+/// It lives in PipelineTests, not EndToEndTests, for the order of the run (targets and
+/// suites run alphabetically): the fix changes include/linux/vmpressure.h, 471 objects
+/// of the shared object directory, and the next build there from the base's text
+/// recompiles them (~70 s of compiler cache hits, each a preprocessor run). Here no
+/// later test builds in that directory (KernelBuildTests ran before; the boot tests
+/// after use the stored base build).
 @Suite(.serialized, .tags(.endToEnd), .needs(.kernelSource, .qemu)) struct SockpressureEndToEndTests {
     static let pipeline = TestEnv.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/sockpressure-e2e.yaml").path
     static let fix = TestEnv.packageRoot.appendingPathComponent("pipelines/examples/vmpressure-costly-order.mbox").path
