@@ -33,13 +33,19 @@ public enum ReportExporter {
 /// The RunReport itself as JSON (sorted keys, ISO 8601 dates): the archival format.
 public enum JSONReport {
     public static func render(_ report: RunReport) throws -> String {
+        try encode(report, what: "run \(report.run.id)")
+    }
+
+    /// kgate's archival JSON of any value (sorted keys, ISO 8601 dates, exact values):
+    /// the run report and the trend (`TrendWriter.json`).
+    static func encode(_ value: some Encodable, what: String) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         do {
-            return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+            return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
         } catch {
-            throw KGateError.infrastructure("cannot encode run \(report.run.id) as JSON", excerpt: String(describing: error), cause: error)
+            throw KGateError.infrastructure("cannot encode \(what) as JSON", excerpt: String(describing: error), cause: error)
         }
     }
 

@@ -22,14 +22,7 @@ public enum TrendWriter {
 
     /// trend.json: sorted keys, ISO 8601 dates, exact values.
     public static func json(_ doc: TrendDocument) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        do {
-            return String(decoding: try encoder.encode(doc), as: UTF8.self) + "\n"
-        } catch {
-            throw KGateError.infrastructure("cannot encode the trend as JSON", excerpt: String(describing: error), cause: error)
-        }
+        try JSONReport.encode(doc, what: "the trend")
     }
 
     private static func save(_ text: String, _ url: URL) throws {
