@@ -52,7 +52,7 @@ if [ -n "${BENCH_SOURCE:-}" ] || [ -d /work/fixtures/linux-src/.git ]; then
   git clone -q "${BENCH_SOURCE:-/work/fixtures/linux-src}" "$SRC"
 else
   mkdir -p "$SRC" && tar -xJf /usr/src/linux-source-6.12.tar.xz -C "$SRC" --strip-components=1
-  git -C "$SRC" init -q && git -C "$SRC" add -A && git -C "$SRC" -c user.name=b -c user.email=b@b commit -qm base
+  git -C "$SRC" init -q && git -C "$SRC" add -A -f . && git -C "$SRC" -c user.name=b -c user.email=b@b commit -qm base
 fi
 G() { git -C "$SRC" -c user.name=bench -c user.email=bench@kgate.invalid "$@"; }
 STAMP=$(date +%s)

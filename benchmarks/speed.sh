@@ -15,7 +15,9 @@
 #      fresh machine; its last breakdown is printed here when one is found).
 # usage: benchmarks/speed.sh [bzImage]   (default: the premerge base in $CACHE)
 # Environment: KGATE_BIN, CACHE (default $KGATE_CACHE or ~/.cache/kgate), SEEDS (8),
-#   OLD (a commit: the old settings and guest helper), CHECK=1, BUILD=1.
+#   OLD (a commit: the old settings and guest helper), CHECK=1, BUILD=1,
+#   OLD_BIN (a kgate built from an earlier commit: rows 1b and the check compare
+#   its machine and plan with this binary's at today's settings).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -49,10 +51,10 @@ settings() {  # premerge YAML on stdin -> "workload:duration:warmup" lines
 OLD_SET=$(git show "$OLD:pipelines/premerge.yaml" | settings)
 NEW_SET=$(settings < pipelines/premerge.yaml)
 
-trials() {  # trials LABEL IMAGE workload:duration:warmup
+trials() {  # trials LABEL IMAGE workload:duration:warmup   (BIN=kgate binary, default this one)
   local label=$1 image=$2 w d u
   IFS=: read -r w d u <<<"$3"
-  KGATE_TIMINGS=$WORK/$label-$w.jsonl "$K" run --cache "$CACHE" --kernel "$KERNEL" --workload "$w" \
+  KGATE_TIMINGS=$WORK/$label-$w.jsonl "${BIN:-$K}" run --cache "$CACHE" --kernel "$KERNEL" --workload "$w" \
     --mode deterministic --trials "$SEEDS" --seed 1 --duration "$d" --warmup "$u" --image "$image" --json \
     2>/dev/null | grep '^{' > "$WORK/$label-$w.json" || true
   python3 benchmarks/trial-cost.py "$label $w ${d}s+${u}s" "$WORK/$label-$w.json" "$WORK/$label-$w.jsonl" \
@@ -63,6 +65,11 @@ echo "== 1. trials: $SEEDS seeded boots per row, ABBA (old, new, new, old per wo
 python3 benchmarks/trial-cost.py --header
 for s in $OLD_SET; do trials old "$OLD_IMAGE" "$s"; trials new "$NEW_IMAGE" "$(grep "^${s%%:*}:" <<<"$NEW_SET")"; done
 for s in $NEW_SET; do trials new2 "$NEW_IMAGE" "$s"; trials old2 "$OLD_IMAGE" "$(grep "^${s%%:*}:" <<<"$OLD_SET")"; done
+if [ -n "${OLD_BIN:-}" ]; then
+  echo "== 1b. today's settings and image, the kgate binary OLD_BIN ($OLD_BIN: its machine and plan) against this one, ABBA"
+  for s in $NEW_SET; do BIN=$OLD_BIN trials before "$NEW_IMAGE" "$s"; trials now "$NEW_IMAGE" "$s"; done
+  for s in $NEW_SET; do trials now2 "$NEW_IMAGE" "$s"; BIN=$OLD_BIN trials before2 "$NEW_IMAGE" "$s"; done
+fi
 echo "(load after: $(load); CPU s are QEMU's user+sys per boot, from wait4; guest s from the guest's clock)"
 
 # Per trial of base or candidate: the sum over premerge's workloads (both ABBA halves).
@@ -74,8 +81,9 @@ for line in open(sys.argv[1]):
     if len(f) < 10 or f[3] == "no": continue
     side = f[0].rstrip("2"); cv = float(f[6].rstrip("%")); cpu = float(f[8])
     rows.setdefault(side, {}).setdefault(f[1], []).append((cv, cpu))
-for side in ("old", "new"):
+for side in ("old", "new", "before", "now"):
     w = rows.get(side, {})
+    if not w: continue
     cpu = sum(statistics.mean(c for _, c in v) for v in w.values())
     cvs = " ".join(f"{k} {max(c for c, _ in v):.2f} %" for k, v in sorted(w.items()))
     print(f"{side}: CPU s per trial of every workload {cpu:.1f}; worst CV {cvs}")
@@ -103,16 +111,20 @@ if [ "${CHECK:-0}" = 1 ]; then
   echo "== 2. time to verdict: kgate check of the benign example, base built (goal <= 60 s)"
   git show "$OLD:pipelines/premerge.yaml" | sed "s|^guest:|guest:\n  recipe: $WORK/old-images/guest.recipe|; s|\.\./vm-images|$ROOT/vm-images|" \
     > "$WORK/old-premerge.yaml"
-  for p in "$WORK/old-premerge.yaml" premerge premerge "$WORK/old-premerge.yaml"; do
+  # Variants NAME|BINARY|PIPELINE, run A B B A: the settings before issue 27 against
+  # today's, or with OLD_BIN today's settings under that binary against this one.
+  if [ -n "${OLD_BIN:-}" ]; then A="OLD_BIN|$OLD_BIN|premerge"; B="this kgate|$K|premerge"
+  else A="old premerge|$K|$WORK/old-premerge.yaml"; B="new premerge|$K|premerge"; fi
+  for v in "$A" "$B" "$B" "$A"; do
+    IFS='|' read -r name bin p <<<"$v"
     start=$(date +%s.%N)
     set +e
-    KGATE_TIMINGS=$WORK/check.jsonl /usr/bin/time -f '%U %S' -o "$WORK/check.time" "$K" check --cache "$CACHE" \
+    KGATE_TIMINGS=$WORK/check.jsonl /usr/bin/time -f '%U %S' -o "$WORK/check.time" "$bin" check --cache "$CACHE" \
       --series pipelines/examples/benign-tcp-cleanup.mbox --pipeline "$p" >"$WORK/check.out" 2>"$WORK/check.err"
     code=$?
     set -e
     wall=$(echo "$(date +%s.%N) - $start" | bc -l)
     read -r u s <"$WORK/check.time"
-    name=$([ "$p" = premerge ] && echo "new premerge" || echo "old premerge")
     printf '%-14s exit %d, %6.1f s wall, %6.1f s CPU (kgate, make, QEMU), load %s\n' "$name" "$code" "$wall" \
       "$(echo "$u + $s" | bc -l)" "$(load)"
     grep -o 'stage breakdown: .*' "$WORK/check.err" | tail -1 || true

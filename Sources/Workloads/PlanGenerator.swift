@@ -130,11 +130,25 @@ public enum PlanGenerator {
         [ $kg_found -eq 1 ] || kg_fail "$1" "sysctl $2 does not exist in this kernel ($kg_p is missing)"
     }
 
+    # kg_anchor NS: a process that stays in namespace NS (KG_NS_<NS> holds its pid),
+    # so the namespace's /proc/net files are read as /proc/<pid>/net/... without
+    # starting iproute2 for each read (a dynamically linked `ip netns exec` costs
+    # ~50 ms of QEMU CPU under TCG). Waits up to 10 s until it is inside.
+    kg_anchor() {
+        rm -f "$KG_DIR/anchor-$1"
+        "$KG_IP" netns exec $1 sh -c "touch $KG_DIR/anchor-$1 && exec sleep 1000000" < /dev/null > /dev/null 2>&1 &
+        eval KG_NS_$1=$!
+        kg_i=0
+        while [ ! -e "$KG_DIR/anchor-$1" ] && [ $kg_i -lt 1000 ]; do sleep 0.01; kg_i=$((kg_i + 1)); done
+        [ -e "$KG_DIR/anchor-$1" ]
+    }
+
     # kg_wait_listen NS HEXPORT: waits up to 10 s for a TCP listener on the port.
     kg_wait_listen() {
+        eval kg_a=\$KG_NS_$1
         kg_i=0
         while [ $kg_i -lt 100 ]; do
-            "$KG_IP" netns exec $1 grep -q ":$2 00000000:0000 0A" /proc/net/tcp && return 0
+            grep -q ":$2 00000000:0000 0A" /proc/$kg_a/net/tcp && return 0
             sleep 0.1
             kg_i=$((kg_i + 1))
         done
@@ -153,9 +167,9 @@ public enum PlanGenerator {
     # kg_snap PREFIX CGROUP: counter snapshots as blobs PREFIX.<ns>.<file>, PREFIX.<file>.
     kg_snap() {
         for kg_ns in snd rcv; do
+            eval kg_a=\$KG_NS_$kg_ns
             for kg_f in netstat snmp; do
-                "$KG_IP" netns exec $kg_ns cat /proc/net/$kg_f > "$KG_DIR/snap" 2>&1
-                kgate_put "$1.$kg_ns.$kg_f" "$KG_DIR/snap"
+                kgate_put "$1.$kg_ns.$kg_f" /proc/$kg_a/net/$kg_f
             done
         done
         for kg_f in interrupts vmstat; do
@@ -174,6 +188,8 @@ public enum PlanGenerator {
     # them), the cgroup, restores sysctls.
     kg_teardown() {
         [ -d /tmp/kgate-mp ] && kg_mp_teardown
+        for kg_a in $KG_NS_snd $KG_NS_rcv; do kill $kg_a 2>/dev/null; wait $kg_a 2>/dev/null; done
+        KG_NS_snd= KG_NS_rcv=
         "$KG_IP" netns del snd 2>/dev/null
         "$KG_IP" netns del rcv 2>/dev/null
         [ -d /sys/fs/cgroup/kgate-rcv ] && rmdir /sys/fs/cgroup/kgate-rcv 2>/dev/null

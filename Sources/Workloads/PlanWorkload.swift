@@ -91,6 +91,9 @@ extension PlanGenerator {
             let rest = argv.dropFirst().map(q).joined(separator: " ")
             s += "    kg_step \(q("\(n).setup.\(step)")) \(tool) \(rest) || { kg_teardown; return 2; }\n"
         }
+        for side in ["snd", "rcv"] {
+            s += "    kg_anchor \(side) || { kg_fail \(q("\(n).setup.anchor-\(side)")) 'no process stayed in namespace \(side) within 10 s'; kg_teardown; return 2; }\n"
+        }
         var sysctls = (w.tuning.sysctls ?? [:]).sorted { $0.key < $1.key }
         if let cc = w.tuning.congestionControl { sysctls.append(("net.ipv4.tcp_congestion_control", cc)) }
         for (key, value) in sysctls {

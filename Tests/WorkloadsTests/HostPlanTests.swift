@@ -28,6 +28,9 @@ import VirtualMachine
         #expect(r.stderr.contains("@@KGATE DONE 0"), "plan stderr: \(r.stderr)")
         #expect(try String(contentsOfFile: "/proc/sys/net/ipv4/tcp_wmem", encoding: .utf8) == wmemBefore, "sysctl not restored")
         #expect(try ProcessRunner.run("/bin/sh", ["-c", "ip netns list"], timeout: 10).stdout.isEmpty, "namespaces left behind")
+        // The namespace anchors (kg_anchor) are gone too: a process left in a deleted namespace keeps it alive.
+        #expect(try ProcessRunner.run("/bin/sh", ["-c", "pgrep -f '^sleep 1000000$' || true"], timeout: 10).stdout.isEmpty,
+                "a namespace anchor was left running")
         let results = try TrialAnalyzer.analyze(PlannedRun(spec: spec, trials: 1, firstTrial: 7), blobs: try Fixtures.blobs(in: blobsDir))
         #expect(results.count == 1 && results[0].sample.trial == 7 && results[0].sample.failure == nil)
         #expect(results[0].sample.value > 1e8 && (results[0].sample.counters["snd.Tcp.OutSegs"] ?? 0) > 100)
