@@ -43,7 +43,11 @@ import TestSupport
         try checkSyntax(s)
         #expect(s.contains("'-R'") && !s.contains("'-O'") && !s.contains("'-P'"))
         #expect(s.contains("'netem' 'delay' '2.5ms' '1ms' 'reorder' '1%' 'rate' '500mbit'"))
-        #expect(s.contains("'mtu' '9000'") && s.contains("'bbr'"))
+        #expect(s.contains("'link set veth-snd mtu 9000'") && s.contains("'link set veth-rcv mtu 9000'") && s.contains("'bbr'"))
+        // One iproute2 start per namespace: the root's links, then each side's addresses and links.
+        #expect(s.contains("kg_step 'x.setup.ip-root' \"$KG_IP\" '-batch' \"$KG_DIR/ip-root.batch\""))
+        #expect(s.contains("kg_step 'x.setup.ip-snd' \"$KG_IP\" '-n' 'snd' '-batch' \"$KG_DIR/ip-snd.batch\""))
+        #expect(!s.contains("'netns' 'add'"))
         w.reverse = false; w.bidirectional = true
         #expect(PlanGenerator.script([PlannedRun(spec: w, trials: 1)]).contains("'--bidir'"))
         #expect(PlannedRun(spec: w, trials: 3, firstTrial: 5).trialIndices == [5, 6, 7])
