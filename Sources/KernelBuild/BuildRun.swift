@@ -118,6 +118,12 @@ struct BuildRun {
         }
     }
 
+    /// No kernel was ever linked in this object directory: every unit is compiled
+    /// for the first time, so the compiler cache could only miss (`CompilerCache.firstBuildEnvironment`).
+    static func isFirstBuild(objects: URL) -> Bool {
+        !FileManager.default.fileExists(atPath: objects.appendingPathComponent("vmlinux").path)
+    }
+
     func execute(treeOID: String, revision: String, baseline: BuildResult?) throws -> BuildResult {
         let start = Date()
         // Leftovers of runs that died while holding this lock.
@@ -134,7 +140,10 @@ struct BuildRun {
         let configured = Date()
         let logStart = (try? FileManager.default.attributesOfItem(atPath: log.path)[.size] as? NSNumber)?.uint64Value ?? 0
         let progress = LogProgress(url: log, offset: logStart)
-        let r = try make(["-j\(builder.jobs)", "bzImage"], log: log) { elapsed in
+        let first = cached && Self.isFirstBuild(objects: objects)
+        if first { console.line("build: first build of this object directory: compiler cache off (misses would only cost)") }
+        let r = try make(["-j\(builder.jobs)", "bzImage"], log: log,
+                         environment: first ? CompilerCache.firstBuildEnvironment : [:]) { elapsed in
             let n = progress.poll()
             console.status("build: \(n) objects compiled, \(formatElapsed(elapsed))", key: "build \(n / 500)")
         }

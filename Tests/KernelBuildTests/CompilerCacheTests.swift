@@ -28,8 +28,9 @@ struct CompilerCacheTests {
         }
 
         /// `kgate-cc gcc -c <source>` in `dir`, as kbuild calls the compiler; returns the object's .rodata.
-        func compile(_ source: String) throws -> String {
-            let env = try builder.makeEnvironment(source: dir, objects: dir)
+        /// `extra`: environment of the build (`CompilerCache.firstBuildEnvironment` for an object directory's first).
+        func compile(_ source: String, extra: [String: String] = [:]) throws -> String {
+            let env = try builder.makeEnvironment(source: dir, objects: dir).merging(extra) { _, new in new }
             let r = try ProcessRunner.run("sh", ["-c", "cd \"$0\" && \(CompilerCache.wrapperName) gcc -Wp,-MMD,.out.o.d -c \"$1\" -o out.o "
                                                  + "&& objcopy -O binary -j .rodata out.o rodata.bin", dir.path, source],
                                           environment: env)
@@ -123,6 +124,25 @@ struct CompilerCacheTests {
         let before = try s.hits()
         #expect(try s.compile("plain.c") == "CCCC")
         #expect(try s.hits() == before + 1)
+    }
+
+    /// The first build of an object directory compiles through the same wrapper with
+    /// the cache off (nothing looked up, nothing stored); the next build stores, and a
+    /// compile after that hits. An object directory without a linked vmlinux is a first build.
+    @Test func firstBuildOfAnObjectDirectoryBypassesTheCache() throws {
+        let s = try Sandbox()
+        try s.write("first.c", "__attribute__((section(\".rodata\"))) const char v[4] = \"DDDD\";\n")
+        #expect(try s.compile("first.c", extra: CompilerCache.firstBuildEnvironment) == "DDDD")
+        #expect(try s.compile("first.c", extra: CompilerCache.firstBuildEnvironment) == "DDDD")
+        let before = try s.hits()
+        #expect(before == 0, "a first build looked the cache up")
+        #expect(try s.compile("first.c") == "DDDD")  // a miss, stored
+        #expect(try s.hits() == 0)
+        #expect(try s.compile("first.c") == "DDDD")
+        #expect(try s.hits() == 1)
+        #expect(BuildRun.isFirstBuild(objects: s.dir))
+        try s.write("vmlinux", "")
+        #expect(!BuildRun.isFirstBuild(objects: s.dir))
     }
 
     /// Results of an older builder are never reused: the builder's identity is in every config hash.
