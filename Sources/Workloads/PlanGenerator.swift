@@ -133,7 +133,7 @@ public enum PlanGenerator {
     # kg_anchor NS: a process that stays in namespace NS (KG_NS_<NS> holds its pid),
     # so the namespace's /proc/net files are read as /proc/<pid>/net/... without
     # starting iproute2 for each read (a dynamically linked `ip netns exec` costs
-    # ~50 ms of QEMU CPU under TCG). Waits up to 10 s until it is inside.
+    # ~45 ms of QEMU CPU under TCG). Waits up to 10 s until it is inside.
     kg_anchor() {
         rm -f "$KG_DIR/anchor-$1"
         "$KG_IP" netns exec $1 sh -c "touch $KG_DIR/anchor-$1 && exec sleep 1000000" < /dev/null > /dev/null 2>&1 &
