@@ -69,18 +69,19 @@ extension PlanGenerator {
             lines += ["link set lo up", "link set veth-\(side) up"]
             batches.append(("ip-\(side)", side, lines))
         }
-        var steps: [(String, [String])] = []
+        // The qdiscs: one tc per side (its arguments after `tc`).
+        var qdiscs: [(step: String, arguments: [String])] = []
         for (side, shaping) in [("snd", w.shaping.snd), ("rcv", w.shaping.rcv)] {
             guard let shaping else { continue }
-            let dev = ["tc", "-n", side, "qdisc", "replace", "dev", "veth-\(side)", "root"]
+            let dev = ["-n", side, "qdisc", "replace", "dev", "veth-\(side)", "root"]
             if let netem = shaping.netem, !netem.isEmpty {
-                steps.append(("netem-\(side)", dev + netemArguments(netem)))
+                qdiscs.append(("netem-\(side)", dev + netemArguments(netem)))
             } else if let qd = shaping.qdisc {
-                steps.append(("qdisc-\(side)", dev + [qd]))
+                qdiscs.append(("qdisc-\(side)", dev + [qd]))
             }
         }
         s += "    [ -n \"$KG_IP\" ] || { kg_fail \(q("\(n).setup.find-ip")) 'no iproute2 ip in the guest (busybox ip lacks netns)'; return 2; }\n"
-        if !steps.isEmpty {
+        if !qdiscs.isEmpty {
             s += "    [ -n \"$KG_TC\" ] || { kg_fail \(q("\(n).setup.find-tc")) 'no iproute2 tc in the guest'; return 2; }\n"
         }
         for b in batches {
@@ -89,9 +90,8 @@ extension PlanGenerator {
             let ns = b.namespace.map { "'-n' \(q($0)) " } ?? ""
             s += "    kg_step \(q("\(n).setup.\(b.step)")) \"$KG_IP\" \(ns)'-batch' \(file) || { kg_teardown; return 2; }\n"
         }
-        for (step, argv) in steps {
-            let rest = argv.dropFirst().map(q).joined(separator: " ")
-            s += "    kg_step \(q("\(n).setup.\(step)")) \"$KG_TC\" \(rest) || { kg_teardown; return 2; }\n"
+        for (step, arguments) in qdiscs {
+            s += "    kg_step \(q("\(n).setup.\(step)")) \"$KG_TC\" \(arguments.map(q).joined(separator: " ")) || { kg_teardown; return 2; }\n"
         }
         for side in ["snd", "rcv"] {
             s += "    kg_anchor \(side) || { kg_fail \(q("\(n).setup.anchor-\(side)")) 'no process stayed in namespace \(side) within 10 s'; kg_teardown; return 2; }\n"
