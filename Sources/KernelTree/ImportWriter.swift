@@ -12,7 +12,14 @@ import Glibc
 /// libgit2's packbuilder cost ~140 s, because the packbuilder deflates at zlib's
 /// default level 6 and offers no setting for it.
 final class ImportWriter {
-    struct Summary { var files = 0; var symlinks = 0; var bytes = 0; var skipped: [String] = [] }
+    struct Summary {
+        var files = 0; var symlinks = 0; var bytes = 0
+        /// Entries git cannot store (`.git`, special files, empty directories):
+        /// when there are none, the source directory is exactly the tree.
+        var skipped: [String] = []
+        /// The imported tree's id (after `run`).
+        var tree = ""
+    }
 
     private(set) var summary = Summary()
     private var repo: GitHandle?
@@ -64,6 +71,7 @@ final class ImportWriter {
             throw KGateError.usage("the source contains no files", location: root.path)
         }
         console.clear()
+        summary.tree = treeID.hex
         let signature = try GitSignature.kgate(time: ImportCommit.time)
         let tree = try Git.make("cannot read imported tree", free: { git_tree_free($0) }) { out in
             git_tree_lookup(&out, repo.pointer, &treeID)
@@ -138,7 +146,7 @@ final class ImportWriter {
             count += 1
             progress()
         }
-        guard count > 0 else { return nil }
+        guard count > 0 else { summary.skipped.append(relative); return nil }
         var treeID = git_oid()
         try Git.check(git_treebuilder_write(&treeID, builder.pointer), "cannot write tree for '\(relative)'")
         return treeID
