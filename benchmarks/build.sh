@@ -9,7 +9,10 @@
 # of a kernel tree; default /work/fixtures/linux-src, else the Debian tarball is
 # unpacked and committed), BENCH_DIR (scratch, default mktemp), JOBS (default nproc),
 # ROUNDS (cold kgate/plain pairs, default 2, run in ABBA order so drift cancels),
-# VERIFY=0 (skip the clean verification build at the end).
+# VERIFY=0 (skip the clean verification build at the end), WARMUP=0 (no untimed
+# plain build before the rounds: the run's first build was up to 20 % slower than
+# the same build later, which ABBA over 2 rounds does not cancel), REBUILDS=0
+# (only the cold rounds: no rebuilds, no configuration timings).
 # Every cold build runs in a fresh cache: empty ccache, empty object directory.
 # Wall time on a shared host moves by ±10 % between runs minutes apart, so the
 # comparison also reports CPU time (user+sys of make and every compiler).
@@ -74,6 +77,14 @@ G commit -qam "bench: documentation only"
 G checkout -q bench-base
 
 echo "== cold builds, $ROUNDS rounds: kgate (fresh cache) and plain make -j$JOBS (same .config, fresh O=)"
+if [ "${WARMUP:-1}" = 1 ]; then  # the same .config, made with the kernel's own tools
+  mkdir -p "$WORK/warmup-cfg"
+  make -s -C "$SRC" O="$WORK/warmup-cfg" ARCH=x86_64 tinyconfig >/dev/null
+  "$SRC/scripts/kconfig/merge_config.sh" -m -O "$WORK/warmup-cfg" "$WORK/warmup-cfg/.config" "$ROOT"/vm-images/kconfig/*.config >/dev/null
+  make -s -C "$SRC" O="$WORK/warmup-cfg" ARCH=x86_64 olddefconfig >/dev/null
+  plain_cold warmup "$WORK/warmup-cfg/.config" | sed 's/$/ (untimed warm-up)/'
+  rm -rf "$WORK/warmup-cfg" "$WORK/warmup-obj"
+fi
 kbuild cold
 CONFIG=$(ls "$CACHE"/builds/*/*/config | head -1)
 echo "  [cold] wall ${T[cold]}s, cpu ${CPU[cold]}s"
@@ -91,6 +102,18 @@ for ((r = 2; r <= ROUNDS; r++)); do
   rm -rf "$WORK/cache-$r" "$WORK/plain_$r-obj"
 done
 
+cold_results() {  # the cold rounds: each build, then kgate against plain over all rounds
+  printf '%-52s %s\n' "kgate cold build (tinyconfig+fragments, make), wall" "${KW[*]}"
+  printf '%-52s %s\n' "plain olddefconfig + make -j$JOBS bzImage, wall" "${PW[*]}"
+  printf '%-52s %s\n' "kgate cold build, CPU (user+sys)" "${KC[*]}"
+  printf '%-52s %s\n' "plain olddefconfig + make, CPU (user+sys)" "${PC[*]}"
+  printf 'kgate cold vs plain, %d rounds: wall %+.1f %%, CPU %+.1f %%\n' "$ROUNDS" \
+    "$(echo "($(sum "${KW[@]}") / $(sum "${PW[@]}") - 1) * 100" | bc -l)" \
+    "$(echo "($(sum "${KC[@]}") / $(sum "${PC[@]}") - 1) * 100" | bc -l)"
+}
+if [ "${REBUILDS:-1}" = 0 ]; then
+  echo; echo "== results (wall seconds; load after: $(cut -d' ' -f1-3 /proc/loadavg))"; cold_results; exit 0
+fi
 echo "== kgate rebuilds on the first cache"
 kbuild hit
 G checkout -q bench-tcp;  kbuild incremental_tcp
@@ -125,13 +148,7 @@ cmp -s "$CONFIG" "$WORK/plain-cfg/.config" && devsame="identical" || devsame="DI
 
 echo
 echo "== results (wall seconds; load after: $(cut -d' ' -f1-3 /proc/loadavg))"
-printf '%-52s %s\n' "kgate cold build (tinyconfig+fragments, make), wall" "${KW[*]}"
-printf '%-52s %s\n' "plain olddefconfig + make -j$JOBS bzImage, wall" "${PW[*]}"
-printf '%-52s %s\n' "kgate cold build, CPU (user+sys)" "${KC[*]}"
-printf '%-52s %s\n' "plain olddefconfig + make, CPU (user+sys)" "${PC[*]}"
-printf 'kgate cold vs plain, %d rounds: wall %+.1f %%, CPU %+.1f %%\n' "$ROUNDS" \
-  "$(echo "($(sum "${KW[@]}") / $(sum "${PW[@]}") - 1) * 100" | bc -l)" \
-  "$(echo "($(sum "${KC[@]}") / $(sum "${PC[@]}") - 1) * 100" | bc -l)"
+cold_results
 printf '%-52s %8s\n' "kgate cache-hit return" "${T[hit]}"
 printf '%-52s %8s\n' "kgate incremental, tcp_input.c changed" "${T[incremental_tcp]}"
 printf '%-52s %8s\n' "plain make after touch tcp_input.c" "${T[plain_touch]}"
