@@ -13,7 +13,7 @@
 #      on: first on a base nobody measured, then the list bot's steady state (the
 #      base's boots replayed, the candidate's real);
 #   3. cold build: kgate against plain `make -j2` of the same .config, ABBA
-#      (BUILD=1: benchmarks/build.sh, 30-60 min);
+#      (BUILD=1: benchmarks/build.sh, an untimed warm-up and 4 rounds, ~40 min);
 #   4. the newcomer path: `scripts/demo.sh` prints where its time went (run it on a
 #      fresh machine; its last breakdown is printed here when one is found).
 # usage: benchmarks/speed.sh [bzImage]   (default: the premerge base in $CACHE)
@@ -173,7 +173,7 @@ fi
 if [ "${BUILD:-0}" = 1 ]; then
   echo
   echo "== 3. cold build, kgate against plain make -j$(nproc), ABBA (goal <= 1.05 x)"
-  ROUNDS=${ROUNDS:-2} bash benchmarks/build.sh | sed -n '/== results/,$p'
+  ROUNDS=${ROUNDS:-4} REBUILDS=0 VERIFY=0 bash benchmarks/build.sh | sed -n '/== results/,$p'
 fi
 
 echo
