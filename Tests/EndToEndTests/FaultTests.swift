@@ -10,7 +10,8 @@ import TestSupport
 @Suite(.serialized) struct FaultTests {
     static let kernelTarball = TestEnv.kernelTarball
 
-    /// SIGTERM while tar unpacks the kernel source: tar stops, the tmpfs scratch is removed.
+    /// SIGTERM while tar unpacks the kernel source: tar stops, the unpacked files
+    /// (beside the worktrees) and the staging repository (beside the trees) are removed.
     @Test(.tags(.kernelBuild), .needs(.kernelSource)) func sigtermDuringTreeImport() throws {
         let cache = try TestEnv.temporaryDirectory("fault-import-cache")
         let name = "fault-\(UUID().uuidString.prefix(8).lowercased())"
@@ -18,10 +19,11 @@ import TestSupport
         #expect(k.waitForChild(timeout: 30) { comm, _ in comm == "tar" } != nil)
         usleep(1_000_000)
         let end = k.interrupt(SIGTERM)
-        let leftovers = RunningKGate.processes(mentioning: "kgate-import-\(name)")
-            + ((try? FileManager.default.contentsOfDirectory(atPath: "/dev/shm")) ?? []).filter { $0.contains(name) }
-            + ((try? FileManager.default.contentsOfDirectory(atPath: cache.appendingPathComponent("trees").path)) ?? [])
-                .filter { $0.hasPrefix(".import-") }
+        let leftovers = RunningKGate.processes(mentioning: ".import-\(name)")
+            + ["trees", "worktrees"].flatMap { dir in
+                ((try? FileManager.default.contentsOfDirectory(atPath: cache.appendingPathComponent(dir).path)) ?? [])
+                    .filter { $0.hasPrefix(".import-") || $0 == name }.map { "\(dir)/\($0)" }
+            }
         k.measure("SIGTERM during tree import (tar)", leftovers: leftovers)
         #expect(end.code == 143)
         #expect(k.stderr.contains("interrupted by SIGTERM"))
