@@ -10,14 +10,24 @@ import Glibc
 struct WorktreeState: Codable {
     var commit: String
     var tree: String
+
+    /// `worktrees/<name>.state`.
+    static func url(_ paths: CachePaths, tree name: String) -> URL {
+        paths.worktrees.appendingPathComponent("\(name).state")
+    }
+
+    /// The lock every writer of tree `name`'s worktree holds.
+    static func lock(_ paths: CachePaths, tree name: String, timeout: Double?) throws -> FileLock {
+        try FileLock.acquire(paths.locks.appendingPathComponent("worktree-\(name).lock"),
+                             purpose: "worktree '\(name)'", timeout: timeout)
+    }
 }
 
 extension KernelRepository {
     /// Checks `revision` out into the tree's persistent worktree, writing only
     /// files that differ from what is there; holds the worktree lock until released.
     public func checkout(_ revision: String, paths: CachePaths, lockTimeout: Double? = nil) throws -> Worktree {
-        let lock = try FileLock.acquire(paths.locks.appendingPathComponent("worktree-\(info.name).lock"),
-                                        purpose: "worktree '\(info.name)'", timeout: lockTimeout)
+        let lock = try WorktreeState.lock(paths, tree: info.name, timeout: lockTimeout)
         return try locked {
             let commitID = try resolveOID(revision)
             return try checkout(tree: commitTree(lookupCommit(commitID)), label: commitID.hex, paths: paths, lock: lock)
@@ -29,8 +39,7 @@ extension KernelRepository {
     /// writing only files that differ; `label` names it (a commit id, or a
     /// foreign clone's HEAD). Holds the worktree lock until released.
     public func checkout(treeOID: String, label: String, paths: CachePaths, lockTimeout: Double? = nil) throws -> Worktree {
-        let lock = try FileLock.acquire(paths.locks.appendingPathComponent("worktree-\(info.name).lock"),
-                                        purpose: "worktree '\(info.name)'", timeout: lockTimeout)
+        let lock = try WorktreeState.lock(paths, tree: info.name, timeout: lockTimeout)
         return try locked {
             try checkout(tree: lookupTree(Git.oid(treeOID)), label: label, paths: paths, lock: lock)
         }
@@ -42,7 +51,7 @@ extension KernelRepository {
             throw KGateError.infrastructure("tree without id", location: info.path)
         }
         let dir = paths.worktree(named: info.name)
-        let stateURL = paths.worktrees.appendingPathComponent("\(info.name).state")
+        let stateURL = WorktreeState.url(paths, tree: info.name)
         let writer = WorktreeWriter(root: dir.path, repository: self)
         let previous = readState(stateURL)
         let oldTree = previous.flatMap { state -> GitHandle? in

@@ -95,9 +95,8 @@ extension TreeStore {
     /// directory is removed as before and the first checkout writes the worktree.
     private func adoptWorktree(_ root: URL, name: String, commit: String, tree: String) {
         let dir = paths.worktree(named: name)
-        let stateURL = paths.worktrees.appendingPathComponent("\(name).state")
-        guard let lock = try? FileLock.acquire(paths.locks.appendingPathComponent("worktree-\(name).lock"),
-                                               purpose: "worktree '\(name)'", timeout: 0) else { return }
+        let stateURL = WorktreeState.url(paths, tree: name)
+        guard let lock = try? WorktreeState.lock(paths, tree: name, timeout: 0) else { return }
         defer { lock.release() }
         let fm = FileManager.default
         guard !fm.fileExists(atPath: dir.path), !fm.fileExists(atPath: stateURL.path),
