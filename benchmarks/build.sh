@@ -50,6 +50,12 @@ plain_cold() {  # plain_cold LABEL CONFIG: olddefconfig + make -j bzImage in a f
   echo "  [$1] wall ${T[$1]}s, cpu ${CPU[$1]}s"
 }
 sum() { local IFS=+; echo "$*" | bc -l; }
+devconfig() {  # devconfig DIR: the premerge .config in DIR/.config, made by hand with the kernel's own tools
+  mkdir -p "$1"
+  make -s -C "$SRC" O="$1" ARCH=x86_64 tinyconfig >/dev/null
+  "$SRC/scripts/kconfig/merge_config.sh" -m -O "$1" "$1/.config" "$ROOT"/vm-images/kconfig/*.config >/dev/null
+  make -s -C "$SRC" O="$1" ARCH=x86_64 olddefconfig >/dev/null
+}
 
 echo "bench dir: $WORK  jobs: $JOBS  cpus: $(nproc)  load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ -n "${BENCH_SOURCE:-}" ] || [ -d /work/fixtures/linux-src/.git ]; then
@@ -78,10 +84,7 @@ G checkout -q bench-base
 
 echo "== cold builds, $ROUNDS rounds: kgate (fresh cache) and plain make -j$JOBS (same .config, fresh O=)"
 if [ "${WARMUP:-1}" = 1 ]; then  # the same .config, made with the kernel's own tools
-  mkdir -p "$WORK/warmup-cfg"
-  make -s -C "$SRC" O="$WORK/warmup-cfg" ARCH=x86_64 tinyconfig >/dev/null
-  "$SRC/scripts/kconfig/merge_config.sh" -m -O "$WORK/warmup-cfg" "$WORK/warmup-cfg/.config" "$ROOT"/vm-images/kconfig/*.config >/dev/null
-  make -s -C "$SRC" O="$WORK/warmup-cfg" ARCH=x86_64 olddefconfig >/dev/null
+  devconfig "$WORK/warmup-cfg"
   plain_cold warmup "$WORK/warmup-cfg/.config" | sed 's/$/ (untimed warm-up)/'
   rm -rf "$WORK/warmup-cfg" "$WORK/warmup-obj"
 fi
@@ -138,11 +141,8 @@ t0=$(now); make -s -C "$SRC" O="$WORK/plain-olddef" ARCH=x86_64 olddefconfig >/d
 T[plain_config]=$(secs "$t0" "$t1")
 # A developer's plain configuration of the same inputs (no compile): what kgate's
 # configure step does, by hand with the kernel's own tools.
-mkdir -p "$WORK/plain-cfg"
 t0=$(now)
-make -s -C "$SRC" O="$WORK/plain-cfg" ARCH=x86_64 tinyconfig >/dev/null
-"$SRC/scripts/kconfig/merge_config.sh" -m -O "$WORK/plain-cfg" "$WORK/plain-cfg/.config" "$ROOT"/vm-images/kconfig/*.config >/dev/null
-make -s -C "$SRC" O="$WORK/plain-cfg" ARCH=x86_64 olddefconfig >/dev/null
+devconfig "$WORK/plain-cfg"
 t1=$(now); T[plain_devconfig]=$(secs "$t0" "$t1")
 cmp -s "$CONFIG" "$WORK/plain-cfg/.config" && devsame="identical" || devsame="DIFFERENT"
 

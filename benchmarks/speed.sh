@@ -118,19 +118,25 @@ if [ "${CHECK:-0}" = 1 ]; then
   # today's, or with OLD_BIN today's settings under that binary against this one.
   if [ -n "${OLD_BIN:-}" ]; then A="OLD_BIN|$OLD_BIN|premerge"; B="this kgate|$K|premerge"
   else A="old premerge|$K|$WORK/old-premerge.yaml"; B="new premerge|$K|premerge"; fi
-  for v in "$A" "$B" "$B" "$A"; do
-    IFS='|' read -r name bin p <<<"$v"
+  timed_check() {  # timed_check LABEL BINARY ARGS...: one `kgate check`, its exit, wall, CPU and stage breakdown
+    local label=$1 bin=$2 start code wall u s
+    shift 2
     start=$(date +%s.%N)
     set +e
-    KGATE_TIMINGS=$WORK/check.jsonl /usr/bin/time -f '%U %S' -o "$WORK/check.time" "$bin" check --cache "$CACHE" \
-      --series pipelines/examples/benign-tcp-cleanup.mbox --pipeline "$p" >"$WORK/check.out" 2>"$WORK/check.err"
+    KGATE_TIMINGS=$WORK/check.jsonl /usr/bin/time -f '%U %S' -o "$WORK/check.time" "$bin" check --cache "$CACHE" "$@" \
+      >"$WORK/check.out" 2>"$WORK/check.err"
     code=$?
     set -e
     wall=$(echo "$(date +%s.%N) - $start" | bc -l)
     read -r u s <"$WORK/check.time"
-    printf '%-14s exit %d, %6.1f s wall, %6.1f s CPU (kgate, make, QEMU), load %s\n' "$name" "$code" "$wall" \
+    printf '%-14s exit %d, %6.1f s wall, %6.1f s CPU (kgate, make, QEMU), load %s\n' "$label" "$code" "$wall" \
       "$(echo "$u + $s" | bc -l)" "$(load)"
+    grep -o 'base [0-9a-f]*: [0-9]* of [0-9]* seeded boots replayed' "$WORK/check.err" || true
     grep -o 'stage breakdown: .*' "$WORK/check.err" | tail -1 || true
+  }
+  for v in "$A" "$B" "$B" "$A"; do
+    IFS='|' read -r name bin p <<<"$v"
+    timed_check "$name" "$bin" --series pipelines/examples/benign-tcp-cleanup.mbox --pipeline "$p"
   done
 
   echo
@@ -156,17 +162,7 @@ if [ "${CHECK:-0}" = 1 ]; then
   for n in 1 2 3 4; do
     stamped "$n" > "$WORK/stamp-$n.mbox"
     [ "$n" = 1 ] && remeasure=1 || remeasure=0
-    start=$(date +%s.%N)
-    set +e
-    KGATE_REMEASURE=$remeasure /usr/bin/time -f '%U %S' -o "$WORK/check.time" "$K" check --cache "$CACHE" \
-      --series "$WORK/stamp-$n.mbox" >"$WORK/check.out" 2>"$WORK/check.err"
-    code=$?
-    set -e
-    wall=$(echo "$(date +%s.%N) - $start" | bc -l)
-    read -r u s <"$WORK/check.time"
-    printf 'run %d: exit %d, %6.1f s wall, %6.1f s CPU, load %s; ' "$n" "$code" "$wall" "$(echo "$u + $s" | bc -l)" "$(load)"
-    grep -o 'base [0-9a-f]*: [0-9]* of [0-9]* seeded boots replayed' "$WORK/check.err" || echo "base booted"
-    grep -o 'stage breakdown: .*' "$WORK/check.err" | tail -1 || true
+    KGATE_REMEASURE=$remeasure timed_check "run $n" "$K" --series "$WORK/stamp-$n.mbox"
   done
 fi
 
